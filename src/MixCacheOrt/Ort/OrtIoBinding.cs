@@ -14,6 +14,13 @@ namespace MixCacheOrt.Ort;
 /// already sits on the session's device (always the case on CPU).
 /// </para>
 /// <para>
+/// Outputs bound with <see cref="BindOutputToDevice"/> are allocated fresh by every run:
+/// <see cref="GetBoundOutputValues"/> hands the run's buffers to the caller and re-binds those outputs to their
+/// device, so values kept across steps are never overwritten and the next run may have another shape (batch size).
+/// (Plain ORT would instead reuse the first run's buffers as preallocated outputs from then on.) Outputs bound with
+/// <see cref="BindOutput"/> are written in place on every run, by design.
+/// </para>
+/// <para>
 /// The binding keeps every bound <see cref="OrtValue"/> alive (its native object and pinned memory) until it is
 /// replaced, cleared or the binding is disposed, even if the caller disposes the value first. It also keeps its
 /// session's native object alive.
@@ -24,7 +31,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
 {
     private readonly OrtHandle handle;
     private readonly Dictionary<string, OrtHandle> boundInputs = new(StringComparer.Ordinal);
-    private readonly List<(string Name, OrtHandle? Value)> boundOutputs = [];
+    private readonly List<BoundOutput> boundOutputs = [];
 
     internal OrtIoBinding(OrtSession session)
     {
@@ -71,13 +78,8 @@ public sealed unsafe class OrtIoBinding : IDisposable
     public void BindOutputToDevice(string name, OrtMemoryInfo memoryInfo)
     {
         ArgumentNullException.ThrowIfNull(memoryInfo);
-        fixed (byte* utf8 = this.NameFor(this.Session.OutputNames, name, out byte[]? _))
-        {
-            OrtStatus.ThrowIfFailed(OrtApi.BindOutputToDevice(this.Pointer, utf8, memoryInfo.Pointer));
-        }
-
-        GC.KeepAlive(memoryInfo);
-        this.TrackOutput(name, null);
+        this.BindToDevice(name, memoryInfo);
+        this.TrackOutput(name, null, memoryInfo);
     }
 
     /// <summary>Runs the session on the bound values (same as <see cref="OrtSession.RunWithBinding"/>).</summary>
@@ -86,7 +88,8 @@ public sealed unsafe class OrtIoBinding : IDisposable
     /// <summary>
     /// The values of the bound outputs after a run, in <see cref="BoundOutputNames"/> order, as new owned
     /// <see cref="OrtValue"/>s (device-resident if bound to a device). ORT's array is freed here; the values keep
-    /// the session's native object alive until disposed.
+    /// the session's native object alive until disposed. Call it once per run: outputs bound to a device are
+    /// re-bound afterwards, so the next run writes new buffers.
     /// </summary>
     public OrtOutputs GetBoundOutputValues()
     {
@@ -103,11 +106,27 @@ public sealed unsafe class OrtIoBinding : IDisposable
             OrtAllocator.Free(values); // NULL when nothing is bound
         }
 
-        GC.KeepAlive(this);
-        string[] names = [.. this.boundOutputs.Select(o => o.Name)];
-        return names.Length == wrapped.Length
-            ? new OrtOutputs(names, wrapped)
-            : new OrtOutputs(this.GetNativeBoundOutputNames(), wrapped);
+        string[] names = wrapped.Length == this.boundOutputs.Count
+            ? [.. this.boundOutputs.Select(o => o.Name)]
+            : this.GetNativeBoundOutputNames();
+        var outputs = new OrtOutputs(names, wrapped);
+        try
+        {
+            foreach (BoundOutput output in this.boundOutputs)
+            {
+                if (output.Device is not null)
+                {
+                    this.BindToDevice(output.Name, output.Device); // detach: the next run allocates anew
+                }
+            }
+        }
+        catch
+        {
+            outputs.Dispose();
+            throw;
+        }
+
+        return outputs;
     }
 
     /// <summary>The bound output names as ORT reports them (<c>GetBoundOutputNames</c>).</summary>
@@ -182,7 +201,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
 
     private void ReleaseEverything()
     {
-        if (this.handle.IsClosed)
+        if (this.handle.IsDisposed)
         {
             return;
         }
@@ -236,16 +255,33 @@ public sealed unsafe class OrtIoBinding : IDisposable
         return encoded;
     }
 
-    private void TrackOutput(string name, OrtHandle? value)
+    private void BindToDevice(string name, OrtMemoryInfo memoryInfo)
+    {
+        fixed (byte* utf8 = this.NameFor(this.Session.OutputNames, name, out byte[]? _))
+        {
+            OrtStatus.ThrowIfFailed(OrtApi.BindOutputToDevice(this.Pointer, utf8, memoryInfo.Pointer));
+        }
+
+        GC.KeepAlive(memoryInfo);
+        GC.KeepAlive(this);
+    }
+
+    /// <summary>Mirrors ORT's output list: a new name is appended, a re-bound name keeps its position.</summary>
+    private void TrackOutput(string name, OrtHandle? value, OrtMemoryInfo? device = null)
     {
         int index = this.boundOutputs.FindIndex(o => o.Name == name);
         if (index < 0)
         {
-            this.boundOutputs.Add((name, value));
+            this.boundOutputs.Add(new BoundOutput(name, value, device));
             return;
         }
 
         this.boundOutputs[index].Value?.DangerousRelease();
-        this.boundOutputs[index] = (name, value);
+        this.boundOutputs[index] = new BoundOutput(name, value, device);
     }
+
+    /// <param name="Name">Output name.</param>
+    /// <param name="Value">Preallocated value (AddRef'd while bound), or null when bound to a device.</param>
+    /// <param name="Device">Where the session allocates the output, or null for a preallocated value.</param>
+    private readonly record struct BoundOutput(string Name, OrtHandle? Value, OrtMemoryInfo? Device);
 }

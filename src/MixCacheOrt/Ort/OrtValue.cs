@@ -29,7 +29,7 @@ public sealed unsafe class OrtValue : IDisposable
     internal nint Pointer => this.Handle.Pointer;
 
     /// <summary>True after <see cref="Dispose"/>.</summary>
-    public bool IsDisposed => this.Handle.IsClosed;
+    public bool IsDisposed => this.Handle.IsDisposed;
 
     /// <summary>True when the value is a tensor.</summary>
     public bool IsTensor

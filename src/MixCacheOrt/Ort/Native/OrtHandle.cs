@@ -37,6 +37,7 @@ internal sealed unsafe class OrtHandle : SafeHandle
 
     private readonly OrtHandle? owner;
     private MemoryHandle pin;
+    private volatile bool disposed;
 
     /// <summary>Takes ownership of <paramref name="pointer"/> (and of <paramref name="pin"/>).</summary>
     /// <param name="pointer">A non-NULL native object of kind <paramref name="kind"/>.</param>
@@ -76,6 +77,12 @@ internal sealed unsafe class OrtHandle : SafeHandle
 
     public override bool IsInvalid => this.handle == 0;
 
+    /// <summary>
+    /// True once <see cref="SafeHandle.Dispose()"/> was called, even while references (owners, bindings) still defer
+    /// the native release. <see cref="SafeHandle.IsClosed"/> only turns true at the release itself.
+    /// </summary>
+    public bool IsDisposed => this.disposed;
+
     /// <summary>Live (not yet released) handles of <paramref name="kind"/> in this process, for leak tests.</summary>
     public static long LiveCount(OrtHandleKind kind) => Interlocked.Read(ref s_live[(int)kind]);
 
@@ -84,9 +91,19 @@ internal sealed unsafe class OrtHandle : SafeHandle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(this.IsClosed, this);
+            if (this.disposed || this.IsClosed)
+            {
+                throw new ObjectDisposedException($"Ort{this.Kind}", $"The ONNX Runtime {this.Kind} was disposed.");
+            }
+
             return this.handle;
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        this.disposed = true;
+        base.Dispose(disposing);
     }
 
     protected override bool ReleaseHandle()
