@@ -1,0 +1,41 @@
+using System.CommandLine;
+using MixCacheOrt.Cli.Commands;
+
+namespace MixCacheOrt.Cli;
+
+/// <summary>Entry point of <c>mixcache</c>. Each subcommand lives in Commands/ and registers itself here.</summary>
+internal static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Parses and runs a command line; never throws, returns the process exit code.</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = BuildRootCommand();
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return root.Parse(args).Invoke(configuration);
+        }
+        catch (Exception e)
+        {
+            // Expected failures (no ONNX Runtime, bad model, ...) get one clear line, not a stack trace.
+            error.WriteLine($"mixcache: error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    internal static RootCommand BuildRootCommand()
+    {
+        var root = new RootCommand(
+            "MixCacheOrt: text-to-video diffusion transformers on ONNX Runtime with adaptive caching.");
+        root.Subcommands.Add(InfoCommand.Create());
+        return root;
+    }
+}
