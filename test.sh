@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds and tests MixCacheOrt: the .NET solution in Release (tests in category "Slow" excluded) and, when
+# exporters/tests exists, the Python exporter tests. Run it from anywhere: ./test.sh
+#
+# On a fresh machine the build fetches ONNX Runtime 1.30.0 once (scripts/fetch-ort.sh; needs npm).
+# Include slow tests with:  dotnet test MixCacheOrt.sln -c Release
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+command -v dotnet >/dev/null 2>&1 || {
+  echo "test.sh: the .NET SDK 10 ('dotnet') is not on PATH; install it and run ./test.sh again." >&2
+  exit 1
+}
+
+# Installs missing Debian packages when we are root or have password-less sudo; otherwise says what to run.
+ensure_apt_packages() {
+  local missing=() package sudo=""
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo="sudo -n"
+    else
+      echo "test.sh: missing Debian packages: ${missing[*]}" >&2
+      echo "test.sh: install them with:  sudo apt-get install -y ${missing[*]}   and run ./test.sh again" >&2
+      return 1
+    fi
+  fi
+  echo "== apt-get install ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+echo "== dotnet build MixCacheOrt.sln (Release)"
+dotnet build MixCacheOrt.sln -c Release -nologo -v quiet -clp:NoSummary
+
+echo "== dotnet test MixCacheOrt.sln (Release, excluding category Slow)"
+test_log="$(mktemp)"
+trap 'rm -f "$test_log"' EXIT
+set +e
+dotnet test MixCacheOrt.sln -c Release --no-build -nologo --filter "TestCategory!=Slow" 2>&1 | tee "$test_log"
+dotnet_status=${PIPESTATUS[0]}
+set -e
+# One plain closing line with the totals of every test assembly.
+awk '/(Passed|Failed)! +- +Failed:/ {
+       gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "dotnet: %d passed, %d failed, %d skipped\n", p, f, s }' "$test_log"
+if [ "$dotnet_status" -ne 0 ]; then
+  echo "test.sh: dotnet test failed (exit code $dotnet_status)" >&2
+  exit "$dotnet_status"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# HOOK: Python exporter tests. Runs when exporters/tests exists, from inside exporters/ (so tests import the
+# exporter modules as top-level modules), with Debian's /usr/bin/python3 and its apt packages; pytest when it is
+# installed, else unittest discovery.
+# ---------------------------------------------------------------------------------------------------------------
+if [ -d exporters/tests ]; then
+  echo "== Python exporter tests (exporters/tests)"
+  ensure_apt_packages python3-onnx python3-torch libopenblas0-pthread python3-numpy
+  set +e
+  if (cd exporters && /usr/bin/python3 -c "import pytest" 2>/dev/null); then
+    (cd exporters && /usr/bin/python3 -m pytest -q tests)
+    python_status=$?
+    if [ "$python_status" -eq 5 ]; then
+      echo "test.sh: pytest collected no tests in exporters/tests"
+      python_status=0
+    fi
+  else
+    (cd exporters && /usr/bin/python3 -m unittest discover -s tests -v)
+    python_status=$?
+  fi
+  set -e
+  if [ "$python_status" -ne 0 ]; then
+    echo "test.sh: Python exporter tests failed (exit code $python_status)" >&2
+    exit "$python_status"
+  fi
+fi
+
+echo "test.sh: all tests passed"
