@@ -28,77 +28,49 @@ public sealed unsafe class OrtSessionOptions : IDisposable
     public int IntraOpNumThreads
     {
         get;
-        set
-        {
-            this.Check(OrtApi.SetIntraOpNumThreads(this.Pointer, value));
-            field = value;
-        }
+        set => field = this.Applied(OrtApi.SetIntraOpNumThreads(this.Pointer, value), value);
     }
 
     /// <summary>Threads for running independent operators concurrently (<see cref="ExecutionMode.Parallel"/> only); 0 = ORT's choice.</summary>
     public int InterOpNumThreads
     {
         get;
-        set
-        {
-            this.Check(OrtApi.SetInterOpNumThreads(this.Pointer, value));
-            field = value;
-        }
+        set => field = this.Applied(OrtApi.SetInterOpNumThreads(this.Pointer, value), value);
     }
 
     /// <summary>Graph optimizations applied when the session is created; default <see cref="GraphOptimizationLevel.All"/>.</summary>
     public GraphOptimizationLevel GraphOptimizationLevel
     {
         get;
-        set
-        {
-            this.Check(OrtApi.SetSessionGraphOptimizationLevel(this.Pointer, (int)value));
-            field = value;
-        }
+        set => field = this.Applied(OrtApi.SetSessionGraphOptimizationLevel(this.Pointer, (int)value), value);
     } = GraphOptimizationLevel.All;
 
     /// <summary>Sequential (default) or parallel execution of independent nodes.</summary>
     public ExecutionMode ExecutionMode
     {
         get;
-        set
-        {
-            this.Check(OrtApi.SetSessionExecutionMode(this.Pointer, (int)value));
-            field = value;
-        }
+        set => field = this.Applied(OrtApi.SetSessionExecutionMode(this.Pointer, (int)value), value);
     }
 
     /// <summary>Memory pattern optimization (pre-planned allocations for repeated shapes); on by default.</summary>
     public bool EnableMemoryPattern
     {
         get;
-        set
-        {
-            this.Check(value ? OrtApi.EnableMemPattern(this.Pointer) : OrtApi.DisableMemPattern(this.Pointer));
-            field = value;
-        }
+        set => field = this.Applied(value ? OrtApi.EnableMemPattern(this.Pointer) : OrtApi.DisableMemPattern(this.Pointer), value);
     } = true;
 
     /// <summary>The CPU memory arena (pooled CPU allocations); on by default.</summary>
     public bool EnableCpuMemoryArena
     {
         get;
-        set
-        {
-            this.Check(value ? OrtApi.EnableCpuMemArena(this.Pointer) : OrtApi.DisableCpuMemArena(this.Pointer));
-            field = value;
-        }
+        set => field = this.Applied(value ? OrtApi.EnableCpuMemArena(this.Pointer) : OrtApi.DisableCpuMemArena(this.Pointer), value);
     } = true;
 
     /// <summary>Log severity for sessions created with these options (default: the environment's).</summary>
     public OrtLoggingLevel LogSeverityLevel
     {
         get;
-        set
-        {
-            this.Check(OrtApi.SetSessionLogSeverityLevel(this.Pointer, (int)value));
-            field = value;
-        }
+        set => field = this.Applied(OrtApi.SetSessionLogSeverityLevel(this.Pointer, (int)value), value);
     } = OrtEnvironment.LogLevel;
 
     /// <summary>The execution providers appended so far, in priority order (the CPU provider is always the implicit last).</summary>
@@ -195,6 +167,13 @@ public sealed unsafe class OrtSessionOptions : IDisposable
 
     private static (Utf8StringTable Keys, Utf8StringTable Values) ToTables(KeyValuePair<string, string>[] pairs) =>
         (new Utf8StringTable([.. pairs.Select(p => p.Key)]), new Utf8StringTable([.. pairs.Select(p => p.Value)]));
+
+    /// <summary>Checks the status of a setter's native call; returns the value to record.</summary>
+    private T Applied<T>(nint status, T value)
+    {
+        this.Check(status);
+        return value;
+    }
 
     private OrtSessionOptions Check(nint status)
     {

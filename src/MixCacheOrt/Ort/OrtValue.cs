@@ -32,28 +32,10 @@ public sealed unsafe class OrtValue : IDisposable
     public bool IsDisposed => this.Handle.IsDisposed;
 
     /// <summary>True when the value is a tensor.</summary>
-    public bool IsTensor
-    {
-        get
-        {
-            int isTensor;
-            OrtStatus.ThrowIfFailed(OrtApi.IsTensor(this.Pointer, &isTensor));
-            GC.KeepAlive(this);
-            return isTensor != 0;
-        }
-    }
+    public bool IsTensor => this.Query<int>(OrtApi.IsTensor) != 0;
 
     /// <summary>Kind of the value (tensor, sequence, map, ...).</summary>
-    public OnnxValueType ValueType
-    {
-        get
-        {
-            int type;
-            OrtStatus.ThrowIfFailed(OrtApi.GetValueType(this.Pointer, &type));
-            GC.KeepAlive(this);
-            return (OnnxValueType)type;
-        }
-    }
+    public OnnxValueType ValueType => (OnnxValueType)this.Query<int>(OrtApi.GetValueType);
 
     /// <summary>Element type of the tensor.</summary>
     public TensorElementType ElementType => this.ReadTypeAndShape(out _);
@@ -93,16 +75,7 @@ public sealed unsafe class OrtValue : IDisposable
     }
 
     /// <summary>Size of the tensor's buffer in bytes.</summary>
-    public long SizeInBytes
-    {
-        get
-        {
-            nuint size;
-            OrtStatus.ThrowIfFailed(OrtApi.GetTensorSizeInBytes(this.Pointer, &size));
-            GC.KeepAlive(this);
-            return (long)size;
-        }
-    }
+    public long SizeInBytes => (long)this.Query<nuint>(OrtApi.GetTensorSizeInBytes);
 
     /// <summary>Where the tensor's buffer lives (CPU, CUDA device n, ...).</summary>
     public OrtMemoryLocation MemoryLocation
@@ -228,6 +201,16 @@ public sealed unsafe class OrtValue : IDisposable
         }
 
         return count;
+    }
+
+    /// <summary>Calls a <c>(const OrtValue*, T* out)</c> getter on this value.</summary>
+    private T Query<T>(delegate* unmanaged<nint, T*, nint> getter)
+        where T : unmanaged
+    {
+        T result;
+        OrtStatus.ThrowIfFailed(getter(this.Pointer, &result));
+        GC.KeepAlive(this);
+        return result;
     }
 
     /// <summary>Element type and a view of ORT's own shape array (valid while the value is alive).</summary>
