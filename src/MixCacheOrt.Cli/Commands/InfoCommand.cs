@@ -74,11 +74,13 @@ internal static class InfoCommand
 
     private static void WriteTable(RuntimeInfo info, TextWriter output)
     {
+        // Colours only on a terminal: piped or captured output stays plain text.
+        bool terminal = output == Console.Out && !Console.IsOutputRedirected;
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
-            Ansi = output == Console.Out ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = output == Console.Out ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
 
         var table = new Table().Border(TableBorder.Rounded).AddColumn("ONNX Runtime").AddColumn(string.Empty);

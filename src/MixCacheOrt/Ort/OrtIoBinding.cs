@@ -32,6 +32,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
     private readonly OrtHandle handle;
     private readonly Dictionary<string, OrtHandle> boundInputs = new(StringComparer.Ordinal);
     private readonly List<BoundOutput> boundOutputs = [];
+    private string[]? outputNames; // boundOutputs' names, rebuilt after the list changes
 
     internal OrtIoBinding(OrtSession session)
     {
@@ -107,7 +108,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
         }
 
         string[] names = wrapped.Length == this.boundOutputs.Count
-            ? [.. this.boundOutputs.Select(o => o.Name)]
+            ? this.outputNames ??= [.. this.boundOutputs.Select(o => o.Name)]
             : this.GetNativeBoundOutputNames();
         var outputs = new OrtOutputs(names, wrapped);
         try
@@ -173,6 +174,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
         GC.KeepAlive(this);
         ReleaseAll(this.boundOutputs.Select(o => o.Value));
         this.boundOutputs.Clear();
+        this.outputNames = null;
     }
 
     /// <summary>Blocks until the copies of bound inputs to the session's device are done (a no-op on CPU).</summary>
@@ -201,7 +203,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
 
     private void ReleaseEverything()
     {
-        if (this.handle.IsDisposed)
+        if (this.handle is not { IsDisposed: false }) // also when the constructor failed before assigning it
         {
             return;
         }
@@ -269,6 +271,7 @@ public sealed unsafe class OrtIoBinding : IDisposable
     /// <summary>Mirrors ORT's output list: a new name is appended, a re-bound name keeps its position.</summary>
     private void TrackOutput(string name, OrtHandle? value, OrtMemoryInfo? device = null)
     {
+        this.outputNames = null;
         int index = this.boundOutputs.FindIndex(o => o.Name == name);
         if (index < 0)
         {
