@@ -1,0 +1,85 @@
+"""Data set, tokenizer, seeded noise and the adherence evaluator."""
+import math
+import unittest
+
+import numpy as np
+
+from helpers import EXPORTERS  # noqa: F401
+from tinywan import adherence, data, noise
+
+
+def scalar_noise(seed, count):
+    """The documented generator, written with Python integers and math (independent of numpy)."""
+    mask = (1 << 64) - 1
+
+    def u(j):
+        z = (seed + (j + 1) * 0x9E3779B97F4A7C15) & mask
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        return (z >> 11) * 2.0 ** -53
+
+    out = []
+    for p in range((count + 1) // 2):
+        u1, u2 = u(2 * p), u(2 * p + 1)
+        r = math.sqrt(-2.0 * math.log(1.0 - u1))
+        out += [r * math.cos(2 * math.pi * u2), r * math.sin(2 * math.pi * u2)]
+    return np.array(out[:count], dtype=np.float32)
+
+
+class NoiseTest(unittest.TestCase):
+    def test_matches_scalar_definition(self):
+        np.testing.assert_array_equal(noise.gaussian(42, (101,)), scalar_noise(42, 101))
+
+    def test_statistics(self):
+        x = noise.gaussian(7, (64, 1024))
+        self.assertAlmostEqual(float(x.mean()), 0.0, delta=0.02)
+        self.assertAlmostEqual(float(x.std()), 1.0, delta=0.02)
+
+
+class TokenizerTest(unittest.TestCase):
+    def test_known_unknown_and_empty(self):
+        ids = data.tokenize("A red blob moving right!")
+        self.assertEqual(list(ids[:5]), [data.VOCAB.index("a"), data.VOCAB.index("red"), 1,
+                                         data.VOCAB.index("moving"), data.VOCAB.index("right")])
+        self.assertTrue((ids[5:] == 0).all())
+        self.assertTrue((data.tokenize("") == 0).all())
+        self.assertEqual(len(data.tokenize(" ".join(["red"] * 40))), data.TEXT_LEN)
+
+
+class SplitTest(unittest.TestCase):
+    def test_held_out_triples_are_never_trained(self):
+        held = set(data.held_out_triples())
+        self.assertEqual(len(held), 12)
+        self.assertFalse(held & set(data.training_triples()))
+        for p in data.held_out_prompts(50):
+            want = adherence.parse_prompt(p)
+            self.assertIn((want.color, want.shape, want.direction), held)
+
+
+class AdherenceTest(unittest.TestCase):
+    def test_ground_truth_clips_are_recognised(self):
+        rng = np.random.default_rng(3)
+        scores = []
+        for _ in range(200):
+            spec = data.random_spec(rng, data.ALL_TRIPLES)
+            frames = (data.render_clip(spec, rng).transpose(1, 2, 3, 0) + 1) / 2
+            scores.append(adherence.score(spec.caption(), frames))
+        self.assertEqual(np.mean([s["adheres"] for s in scores]), 1.0)
+        self.assertGreaterEqual(np.mean([s["shape_ok"] for s in scores]), 0.97)
+
+    def test_wrong_prompt_is_rejected(self):
+        rng = np.random.default_rng(4)
+        spec = data.ClipSpec("red", "circle", "left", "quickly", "dark")
+        frames = (data.render_clip(spec, rng).transpose(1, 2, 3, 0) + 1) / 2
+        self.assertFalse(adherence.score("a blue circle moving left", frames)["color_ok"])
+        self.assertFalse(adherence.score("a red circle moving right", frames)["direction_ok"])
+        still = np.repeat(frames[:1], data.FRAMES, axis=0)
+        self.assertEqual(adherence.detect(still).direction, "none")
+
+    def test_blank_frames_detect_nothing(self):
+        self.assertIsNone(adherence.detect(np.full((8, 32, 32, 3), 0.5)).color)
+
+
+if __name__ == "__main__":
+    unittest.main()

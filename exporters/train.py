@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Train tiny-wan from a seed: the frame autoencoder, then the DiT and its text encoder jointly.
+
+    /usr/bin/python3 exporters/train.py --out exporters/.work/train   # ~2 h on 2 cores
+
+Stages (each resumable from the checkpoints in --out):
+  1. autoencoder: per-frame RGB 32x32 <-> 4x8x8 latent, MSE with latent-noise augmentation so the
+     decoder tolerates small diffusion errors; then per-channel latent mean/std.
+  2. latent data set: N procedural clips (held-out triples excluded) encoded once.
+  3. DiT + text encoder: rectified flow (v = noise - x0), sigma = shift(u), u ~ U(0,1), 10% condition
+     dropout (empty prompt), AdamW with warm-up + cosine decay, EMA weights for export.
+Writes checkpoint.pt (EMA DiT, text encoder, autoencoder, configs) and train_log.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from copy import deepcopy
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tinywan import data  # noqa: E402
+from tinywan.flow import shift_sigma  # noqa: E402
+from tinywan.model import FrameAutoencoder, TextEncoder, WanConfig, WanModel  # noqa: E402
+
+LATENT_GRID = (data.FRAMES, data.SIZE // 4, data.SIZE // 4)
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def train_autoencoder(args, rng: np.random.Generator) -> FrameAutoencoder:
+    ae = FrameAutoencoder()
+    opt = torch.optim.Adam(ae.parameters(), lr=2e-3)
+    triples = data.training_triples()
+    for step in range(args.ae_steps):
+        lr = 2e-3 * 0.5 * (1 + math.cos(math.pi * step / args.ae_steps))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        clips = np.stack([data.render_clip(data.random_spec(rng, triples), rng) for _ in range(8)])
+        frames = torch.from_numpy(clips).transpose(1, 2).reshape(-1, 3, data.SIZE, data.SIZE)
+        z = ae.encode_frames(frames)
+        z_noisy = z + 0.1 * z.detach().std() * torch.randn_like(z)
+        loss = F.mse_loss(ae.decode_frames(z_noisy), frames) + 1e-4 * z.pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 200 == 0 or step == args.ae_steps - 1:
+            log(f"ae step {step} loss {loss.item():.5f}")
+    with torch.no_grad():
+        clips = np.stack([data.render_clip(data.random_spec(rng, triples), rng) for _ in range(512)])
+        frames = torch.from_numpy(clips).transpose(1, 2).reshape(-1, 3, data.SIZE, data.SIZE)
+        z = ae.encode_frames(frames)
+        ae.latent_mean.copy_(z.mean(dim=(0, 2, 3)))
+        ae.latent_std.copy_(z.std(dim=(0, 2, 3)))
+        recon = ae.decode_frames(ae.encode_frames(frames))
+        log(f"ae recon mse {F.mse_loss(recon, frames).item():.5f} latent std {ae.latent_std.tolist()}")
+    return ae
+
+
+def build_dataset(args, ae: FrameAutoencoder, rng: np.random.Generator):
+    triples = data.training_triples()
+    specs = [data.random_spec(rng, triples) for _ in range(args.clips)]
+    latents = torch.empty(args.clips, 4, *LATENT_GRID)
+    with torch.no_grad():
+        for i in range(0, args.clips, 256):
+            chunk = specs[i:i + 256]
+            video = torch.from_numpy(np.stack([data.render_clip(s, rng) for s in chunk]))
+            latents[i:i + len(chunk)] = ae.encode(video)
+    return specs, latents
+
+
+def lr_at(step: int, args) -> float:
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    p = (step - args.warmup) / max(1, args.steps - args.warmup)
+    return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), ".work", "train"))
+    ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--ae-steps", type=int, default=1500)
+    ap.add_argument("--clips", type=int, default=16384)
+    ap.add_argument("--steps", type=int, default=2600)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=150)
+    ap.add_argument("--shift", type=float, default=3.0)
+    ap.add_argument("--cond-dropout", type=float, default=0.1)
+    ap.add_argument("--ema", type=float, default=0.998)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save-every", type=int, default=200)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    t_start = time.time()
+
+    ae_path = os.path.join(args.out, "autoencoder.pt")
+    if os.path.exists(ae_path):
+        ae = FrameAutoencoder()
+        ae.load_state_dict(torch.load(ae_path))
+        rng = np.random.default_rng(args.seed + 1)
+    else:
+        ae = train_autoencoder(args, rng)
+        torch.save(ae.state_dict(), ae_path)
+    ae.eval()
+    ae_seconds = time.time() - t_start
+    log(f"autoencoder ready ({ae_seconds:.0f}s)")
+
+    data_rng = np.random.default_rng(args.seed + 2)
+    specs, latents = build_dataset(args, ae, data_rng)
+    log(f"dataset: {len(specs)} clips, latent std {latents.std().item():.3f}")
+
+    # Re-seed so the DiT's init does not depend on whether the autoencoder was trained or loaded.
+    torch.manual_seed(args.seed + 3)
+    cfg = WanConfig(text_len=data.TEXT_LEN, in_dim=4, out_dim=4)
+    model = WanModel(cfg, LATENT_GRID)
+    text = TextEncoder(len(data.VOCAB), data.TEXT_LEN, dim=cfg.text_dim)
+    params = list(model.parameters()) + list(text.parameters())
+    n_params = sum(p.numel() for p in params)
+    log(f"DiT+text parameters: {n_params / 1e6:.2f}M")
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.99), weight_decay=0.01)
+    ema_model, ema_text = deepcopy(model).eval(), deepcopy(text).eval()
+    start_step, history = 0, []
+    state_path = os.path.join(args.out, "state.pt")
+    if os.path.exists(state_path):
+        st = torch.load(state_path)
+        model.load_state_dict(st["model"]); text.load_state_dict(st["text"])
+        ema_model.load_state_dict(st["ema_model"]); ema_text.load_state_dict(st["ema_text"])
+        opt.load_state_dict(st["opt"]); start_step, history = st["step"], st["history"]
+        torch.set_rng_state(st["torch_rng"]); rng = np.random.default_rng(st["np_seed"])
+        log(f"resumed at step {start_step}")
+    else:
+        rng = np.random.default_rng(args.seed + 3)
+
+    t_loop = time.time()
+    for step in range(start_step, args.steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args)
+        idx = rng.integers(len(specs), size=args.batch)
+        x0 = latents[idx]
+        prompts = [data.random_caption(specs[i], rng) if rng.random() >= args.cond_dropout else "" for i in idx]
+        tokens = torch.from_numpy(np.stack([data.tokenize(p) for p in prompts]))
+        sigma = shift_sigma(torch.rand(args.batch), args.shift)
+        noise = torch.randn_like(x0)
+        s = sigma[:, None, None, None, None]
+        xt = (1 - s) * x0 + s * noise
+        v = model(xt, sigma * 1000.0, text(tokens))
+        loss = F.mse_loss(v, noise - x0)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for src, dst in ((model, ema_model), (text, ema_text)):
+                for p, q in zip(src.parameters(), dst.parameters()):
+                    q.mul_(decay).add_(p, alpha=1 - decay)
+        history.append(loss.item())
+        if step % 25 == 0:
+            rate = (time.time() - t_loop) / (step - start_step + 1)
+            log(f"step {step} loss {np.mean(history[-25:]):.4f} lr {lr_at(step, args):.2e} {rate:.2f}s/step "
+                f"eta {(args.steps - step) * rate / 60:.0f} min")
+        if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
+            torch.save({"model": model.state_dict(), "text": text.state_dict(), "ema_model": ema_model.state_dict(),
+                        "ema_text": ema_text.state_dict(), "opt": opt.state_dict(), "step": step + 1,
+                        "history": history, "torch_rng": torch.get_rng_state(),
+                        "np_seed": int(rng.integers(2**63))}, state_path + ".tmp")
+            os.replace(state_path + ".tmp", state_path)
+            save_checkpoint(args, cfg, ema_model, ema_text, ae, step + 1, history, time.time() - t_start)
+
+    log(f"done in {(time.time() - t_start) / 60:.1f} min")
+
+
+def save_checkpoint(args, cfg, model, text, ae, step, history, seconds) -> None:
+    ckpt = {
+        "config": cfg.to_dict(),
+        "latent_grid": list(LATENT_GRID),
+        "vocab": data.VOCAB,
+        "model": model.state_dict(),
+        "text_encoder": text.state_dict(),
+        "autoencoder": ae.state_dict(),
+        "train": {"seed": args.seed, "steps": step, "batch": args.batch, "lr": args.lr, "shift": args.shift,
+                  "ae_steps": args.ae_steps, "clips": args.clips, "final_loss": float(np.mean(history[-100:])),
+                  "seconds": seconds},
+    }
+    path = os.path.join(args.out, "checkpoint.pt")
+    torch.save(ckpt, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    with open(os.path.join(args.out, "train_log.json"), "w") as f:
+        json.dump({"train": ckpt["train"], "loss": history[::10]}, f)
+
+
+if __name__ == "__main__":
+    main()
