@@ -1,0 +1,65 @@
+namespace MixCacheOrt.Caching;
+
+/// <summary>
+/// What one step produced, handed to <see cref="ICachePolicy.Observe"/>. Spans are valid only during the call.
+/// Block outputs are read through <see cref="BlockOutputs"/> (host copies made on demand, so a policy that does not
+/// look at them costs nothing).
+/// </summary>
+public sealed class StepObservation
+{
+    internal StepObservation(int step, CacheDecision decision, float[] output, float[]? previousOutput, float[]? cond, float[]? uncond,
+        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics)
+    {
+        this.Step = step;
+        this.Decision = decision;
+        this.OutputArray = output;
+        this.PreviousOutputArray = previousOutput;
+        this.CondArray = cond;
+        this.UncondArray = uncond;
+        this.BlockOutputs = blockOutputs;
+        this.Metrics = metrics;
+    }
+
+    public int Step { get; }
+
+    public CacheDecision Decision { get; }
+
+    /// <summary>The guided model output used by the scheduler at this step.</summary>
+    public ReadOnlySpan<float> Output => this.OutputArray;
+
+    /// <summary>The guided output of the previous step (empty at step 0).</summary>
+    public ReadOnlySpan<float> PreviousOutput => this.PreviousOutputArray;
+
+    /// <summary>Conditional branch output when a model pass ran, else empty.</summary>
+    public ReadOnlySpan<float> Conditional => this.CondArray;
+
+    /// <summary>Unconditional branch output when both branches ran (full step), else empty.</summary>
+    public ReadOnlySpan<float> Unconditional => this.UncondArray;
+
+    /// <summary>Current and previous conditional outputs of candidate blocks computed at this step.</summary>
+    public IBlockOutputReader BlockOutputs { get; }
+
+    /// <summary>Named values the policy wants in the trace (D and P values, N, …).</summary>
+    public Dictionary<string, double> Metrics { get; }
+
+    internal float[] OutputArray { get; }
+
+    internal float[]? PreviousOutputArray { get; }
+
+    internal float[]? CondArray { get; }
+
+    internal float[]? UncondArray { get; }
+}
+
+/// <summary>Host views of block outputs kept by the pipeline's feature cache.</summary>
+public interface IBlockOutputReader
+{
+    /// <summary>Blocks whose conditional output was computed at this step.</summary>
+    IReadOnlyCollection<int> Computed { get; }
+
+    /// <summary>Conditional output of <paramref name="block"/> at this step (host copy).</summary>
+    ReadOnlySpan<float> Current(int block);
+
+    /// <summary>Conditional output of <paramref name="block"/> as it was cached before this step (empty if none).</summary>
+    ReadOnlySpan<float> Previous(int block);
+}

@@ -1,0 +1,50 @@
+using MixCacheOrt.Ort;
+
+namespace MixCacheOrt.Models;
+
+/// <summary>Where and how the package's sessions run.</summary>
+public sealed record ExecutionSettings
+{
+    /// <summary>Intra-op threads per session; 0 lets ONNX Runtime choose (one per core).</summary>
+    public int Threads { get; init; }
+
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    /// <summary>CUDA device ordinal when <see cref="Provider"/> is <see cref="ExecutionProvider.Cuda"/>.</summary>
+    public int DeviceId { get; init; }
+
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+
+    /// <summary>Memory on which intermediate activations live between chained sessions.</summary>
+    internal OrtMemoryInfo ActivationMemory =>
+        this.Provider == ExecutionProvider.Cuda ? OrtMemoryInfo.Cuda(this.DeviceId) : OrtMemoryInfo.Cpu;
+
+    internal OrtSessionOptions CreateSessionOptions()
+    {
+        var options = new OrtSessionOptions();
+        try
+        {
+            options.GraphOptimizationLevel = this.OptimizationLevel;
+            options.IntraOpNumThreads = this.Threads;
+            options.InterOpNumThreads = 1;
+            if (this.Provider == ExecutionProvider.Cuda)
+            {
+                options.AppendCudaExecutionProvider(this.DeviceId);
+            }
+
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>Execution provider for a model package.</summary>
+public enum ExecutionProvider
+{
+    Cpu,
+    Cuda,
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using MixCacheOrt.Models;
+using MixCacheOrt.Ort;
+
+namespace MixCacheOrt.Pipelines;
+
+/// <summary>
+/// Runs the per-block denoiser: <c>pre → block_00 … block_{L-1} → post</c>, chained through IO binding. Every
+/// activation is an ORT-owned <see cref="OrtValue"/> on the package's device (CPU memory or CUDA device memory) that
+/// one session's output binding hands to the next session's input binding; nothing passes through managed arrays
+/// except the host inputs (latent, timestep) and the final velocity.
+/// </summary>
+/// <remarks>
+/// This is the seam caching policies use: a pass can run both CFG branches (batch 2) or the conditional branch only
+/// (batch 1), resume after block i from an injected hidden state (block cache), and keep the outputs of chosen
+/// blocks. Not thread-safe (one executor per generation thread).
+/// </remarks>
+public sealed class DenoiserExecutor : IDisposable
+{
+    private readonly OrtIoBinding pre;
+    private readonly OrtIoBinding[] blocks;
+    private readonly OrtIoBinding post;
+    private readonly OrtMemoryInfo activations;
+    private readonly OrtRunOptions? runOptions;
+    private readonly string hiddenIn;
+    private readonly string hiddenOut;
+    private float[] latentBatch = [];
+    private readonly float[][] timesteps = [new float[1], new float[2]];
+
+    public DenoiserExecutor(ModelPackage package, OrtRunOptions? runOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        this.Package = package;
+        this.runOptions = runOptions;
+        this.activations = package.Settings.ActivationMemory;
+        this.hiddenIn = package.Manifest.Blocks.HiddenInput;
+        this.hiddenOut = package.Manifest.Blocks.HiddenOutput;
+        this.pre = package.Pre.CreateIoBinding();
+        this.blocks = [.. package.Blocks.Select(b => b.CreateIoBinding())];
+        this.post = package.Post.CreateIoBinding();
+        this.Ops = new DeviceTensorOps(package.Settings);
+    }
+
+    public ModelPackage Package { get; }
+
+    public int BlockCount => this.blocks.Length;
+
+    /// <summary>Slicing and host copies for activations held by caches.</summary>
+    internal DeviceTensorOps Ops { get; }
+
+    /// <summary>
+    /// One denoiser pass over <paramref name="request"/>'s batch.
+    /// </summary>
+    /// <returns>The velocity of every batch row on the host, the captured block outputs (owned by the caller) and timings.</returns>
+    public DenoiserOutput Run(DenoiserRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        int batch = request.Batch;
+        ModelGeometry g = this.Package.Manifest.Geometry;
+        int latentSize = g.LatentElementCount;
+        if (request.Latent.Length != latentSize)
+        {
+            throw new ArgumentException($"latent must have {latentSize} elements, got {request.Latent.Length}", nameof(request));
+        }
+
+        if (batch is not (1 or 2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), batch, "batch must be 1 (conditional only) or 2 (conditional, unconditional)");
+        }
+
+        int first = request.ResumeAfterBlock is int resumed ? resumed + 1 : 0;
+        if (request.ResumeAfterBlock is int r && (r < 0 || r >= this.BlockCount - 1 || request.ResumeHidden is null))
+        {
+            throw new ArgumentException($"resume needs a block index in [0, {this.BlockCount - 2}] and its hidden state", nameof(request));
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        var captured = new Dictionary<int, OrtValue>();
+        OrtOutputs? preOut = null;
+        OrtValue? hidden = null;
+        bool ownsHidden = false;
+        try
+        {
+            // pre: latent (host, replicated per branch) + timestep + text context -> hidden, e, e0, context
+            if (this.latentBatch.Length != batch * latentSize)
+            {
+                this.latentBatch = new float[batch * latentSize];
+            }
+
+            for (int b = 0; b < batch; b++)
+            {
+                request.Latent.Span.CopyTo(this.latentBatch.AsSpan(b * latentSize, latentSize));
+            }
+
+            float[] t = this.timesteps[batch - 1];
+            Array.Fill(t, request.Timestep);
+            long[] latentShape = [batch, .. g.LatentShape];
+            using (OrtValue latent = OrtValue.CreateTensor(this.latentBatch.AsMemory(), latentShape))
+            using (OrtValue timestep = OrtValue.CreateTensor(t, [batch]))
+            {
+                this.pre.BindInput("latent", latent);
+                this.pre.BindInput("timestep", timestep);
+                this.pre.BindInput("context_raw", request.Context);
+                foreach (string name in (string[])["hidden", "e", "e0", "context"])
+                {
+                    this.pre.BindOutputToDevice(name, this.activations);
+                }
+
+                this.pre.Run(this.runOptions);
+                preOut = this.pre.GetBoundOutputValues();
+                this.pre.ClearBoundInputs();
+            }
+
+            long afterPre = Stopwatch.GetTimestamp();
+            OrtValue e0 = preOut["e0"];
+            OrtValue context = preOut["context"];
+            hidden = first == 0 ? preOut["hidden"] : request.ResumeHidden!;
+
+            for (int i = first; i < this.BlockCount; i++)
+            {
+                OrtIoBinding block = this.blocks[i];
+                block.BindInput(this.hiddenIn, hidden);
+                block.BindInput("e0", e0);
+                block.BindInput("context", context);
+                block.BindOutputToDevice(this.hiddenOut, this.activations);
+                block.Run(this.runOptions);
+                OrtValue next;
+                using (OrtOutputs outputs = block.GetBoundOutputValues())
+                {
+                    next = outputs.Take(0);
+                }
+
+                block.ClearBoundInputs();
+                if (ownsHidden && !captured.ContainsValue(hidden))
+                {
+                    hidden.Dispose();
+                }
+
+                hidden = next;
+                ownsHidden = true;
+                if (request.Capture.Contains(i))
+                {
+                    captured[i] = next;
+                }
+            }
+
+            long afterBlocks = Stopwatch.GetTimestamp();
+            this.post.BindInput(this.hiddenIn, hidden);
+            this.post.BindInput("e", preOut["e"]);
+            this.post.BindOutputToDevice("velocity", OrtMemoryInfo.Cpu);
+            this.post.Run(this.runOptions);
+            float[] velocity;
+            using (OrtOutputs outputs = this.post.GetBoundOutputValues())
+            {
+                velocity = outputs[0].ToArray<float>();
+            }
+
+            this.post.ClearBoundInputs();
+            long end = Stopwatch.GetTimestamp();
+            var result = new DenoiserOutput(velocity, batch, latentSize, captured, new PassTimings(
+                Stopwatch.GetElapsedTime(start, afterPre), Stopwatch.GetElapsedTime(afterPre, afterBlocks), Stopwatch.GetElapsedTime(afterBlocks, end)),
+                this.BlockCount - first);
+            captured = null!;
+            return result;
+        }
+        finally
+        {
+            if (captured is not null)
+            {
+                foreach (OrtValue v in captured.Values)
+                {
+                    v.Dispose();
+                }
+            }
+
+            if (ownsHidden && hidden is not null && (captured is null || !captured.ContainsValue(hidden)))
+            {
+                hidden.Dispose();
+            }
+
+            preOut?.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        this.pre.Dispose();
+        foreach (OrtIoBinding b in this.blocks)
+        {
+            b.Dispose();
+        }
+
+        this.post.Dispose();
+        this.Ops.Dispose();
+    }
+}
+
+/// <summary>Input of one <see cref="DenoiserExecutor.Run"/> pass.</summary>
+public sealed class DenoiserRequest
+{
+    /// <summary>The current latent [C, F, H, W] (one sample; replicated to every batch row).</summary>
+    public required ReadOnlyMemory<float> Latent { get; init; }
+
+    /// <summary>Model timestep (σ · timestep scale).</summary>
+    public required float Timestep { get; init; }
+
+    /// <summary>Raw text context [Batch, text_len, text_dim] on the activation device: rows (cond, uncond) or (cond).</summary>
+    public required OrtValue Context { get; init; }
+
+    /// <summary>2 = conditional and unconditional branches, 1 = conditional only.</summary>
+    public required int Batch { get; init; }
+
+    /// <summary>Block cache: skip blocks 0..i and start from <see cref="ResumeHidden"/> (the output of block i).</summary>
+    public int? ResumeAfterBlock { get; init; }
+
+    /// <summary>Hidden state [Batch, tokens, dim] to inject after <see cref="ResumeAfterBlock"/>; not owned by the pass.</summary>
+    public OrtValue? ResumeHidden { get; init; }
+
+    /// <summary>Blocks whose outputs the pass returns (owned by the caller).</summary>
+    public IReadOnlySet<int> Capture { get; init; } = new HashSet<int>();
+}
+
+/// <summary>Time spent in the three stages of a pass.</summary>
+public readonly record struct PassTimings(TimeSpan Pre, TimeSpan Blocks, TimeSpan Post)
+{
+    public TimeSpan Total => this.Pre + this.Blocks + this.Post;
+}
+
+/// <summary>Result of a pass: host velocities per batch row and captured block outputs (disposed with this object).</summary>
+public sealed class DenoiserOutput : IDisposable
+{
+    private readonly float[] velocity;
+    private readonly int rowSize;
+
+    internal DenoiserOutput(float[] velocity, int batch, int rowSize, Dictionary<int, OrtValue> captured, PassTimings timings, int blocksRun)
+    {
+        this.velocity = velocity;
+        this.Batch = batch;
+        this.rowSize = rowSize;
+        this.Captured = captured;
+        this.Timings = timings;
+        this.BlocksRun = blocksRun;
+    }
+
+    public int Batch { get; }
+
+    public PassTimings Timings { get; }
+
+    /// <summary>Transformer blocks this pass executed (for the compute accounting of caching).</summary>
+    public int BlocksRun { get; }
+
+    /// <summary>Captured block outputs by block index ([Batch, tokens, dim], on the activation device).</summary>
+    public Dictionary<int, OrtValue> Captured { get; }
+
+    /// <summary>Velocity of the conditional branch (row 0).</summary>
+    public ReadOnlySpan<float> Conditional => this.velocity.AsSpan(0, this.rowSize);
+
+    /// <summary>Velocity of the unconditional branch (row 1); only for batch-2 passes.</summary>
+    public ReadOnlySpan<float> Unconditional => this.Batch == 2
+        ? this.velocity.AsSpan(this.rowSize, this.rowSize)
+        : throw new InvalidOperationException("this pass ran the conditional branch only");
+
+    /// <summary>Takes ownership of captured block <paramref name="index"/>'s output.</summary>
+    public OrtValue TakeCaptured(int index)
+    {
+        OrtValue v = this.Captured[index];
+        this.Captured.Remove(index);
+        return v;
+    }
+
+    public void Dispose()
+    {
+        foreach (OrtValue v in this.Captured.Values)
+        {
+            v.Dispose();
+        }
+
+        this.Captured.Clear();
+    }
+}

@@ -1,0 +1,24 @@
+namespace MixCacheOrt.Pipelines;
+
+/// <summary>One text-to-video generation. Unset sampler values come from the model's manifest.</summary>
+public sealed record GenerationRequest
+{
+    public required string Prompt { get; init; }
+
+    /// <summary>Prompt of the unconditional branch; empty = the model's unconditional context.</summary>
+    public string NegativePrompt { get; init; } = string.Empty;
+
+    public ulong Seed { get; init; }
+
+    public int? Steps { get; init; }
+
+    public double? Guidance { get; init; }
+
+    public double? Shift { get; init; }
+
+    /// <summary>Initial latent noise [C, F, H, W] instead of <see cref="SeededNoise"/>(<see cref="Seed"/>).</summary>
+    public float[]? InitialNoise { get; init; }
+
+    /// <summary>Skip the decoder (latent only).</summary>
+    public bool SkipDecode { get; init; }
+}

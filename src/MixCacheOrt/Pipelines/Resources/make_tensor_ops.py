@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""Writes the helper graphs DeviceTensorOps runs on whatever device the activations live on (CPU or CUDA), one
+per tensor rank R in {3, 5} (ONNX graph inputs need a rank; all dims are symbolic):
+
+    slice_batch_rR.onnx  x: float32[R dims], start: int64[1], end: int64[1] -> y = x[start:end] along axis 0
+    to_host_rR.onnx      x: float32[R dims] -> y = x  (its output is bound to CPU memory: the copy to host)
+
+Regenerate (committed; byte-for-byte reproducible):  /usr/bin/python3 src/MixCacheOrt/Pipelines/Resources/make_tensor_ops.py
+"""
+import os
+
+import onnx
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(graph, name):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="mixcacheort", producer_version="1")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def dims(rank):
+    return ["batch"] + [f"d{i}" for i in range(1, rank)]
+
+
+for rank in (3, 5):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, dims(rank))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["out_batch"] + dims(rank)[1:])
+    axes = helper.make_tensor("axes", TensorProto.INT64, [1], [0])
+    save(helper.make_graph([helper.make_node("Slice", ["x", "start", "end", "axes"], ["y"])], f"slice_batch_r{rank}",
+                           [x, helper.make_tensor_value_info("start", TensorProto.INT64, [1]),
+                            helper.make_tensor_value_info("end", TensorProto.INT64, [1])],
+                           [y], initializer=[axes]), f"slice_batch_r{rank}.onnx")
+    y_same = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(rank))
+    save(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], f"to_host_r{rank}", [x], [y_same]), f"to_host_r{rank}.onnx")

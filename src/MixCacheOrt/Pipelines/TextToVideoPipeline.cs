@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using MixCacheOrt.Caching;
+using MixCacheOrt.Models;
+using MixCacheOrt.Numerics;
+using MixCacheOrt.Ort;
+using MixCacheOrt.Schedulers;
+
+namespace MixCacheOrt.Pipelines;
+
+/// <summary>
+/// Text-to-video generation with a model package: encode prompt and negative prompt, seed the noise, run the
+/// flow-matching Euler loop with classifier-free guidance (cond and uncond batched on full steps), let a
+/// <see cref="ICachePolicy"/> decide per step what to recompute, and decode the latent to frames.
+/// </summary>
+/// <remarks>
+/// Sessions are loaded once (by the <see cref="ModelPackage"/>) and reused for every <see cref="Generate"/> call;
+/// per-generation state (feature cache, text contexts) is released at the end of each call, so long batches run in
+/// flat memory. Cancellation is honoured at step boundaries.
+/// </remarks>
+public sealed class TextToVideoPipeline : IDisposable
+{
+    private readonly DenoiserExecutor executor;
+    private readonly PromptEncoder prompts;
+    private readonly VideoDecoder? decoder;
+
+    public TextToVideoPipeline(ModelPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        this.Package = package;
+        this.prompts = new PromptEncoder(package);
+        this.decoder = package.Decoder is null ? null : new VideoDecoder(package);
+        this.executor = new DenoiserExecutor(package);
+    }
+
+    public ModelPackage Package { get; }
+
+    public PromptEncoder Prompts => this.prompts;
+
+    /// <summary>Generates one clip.</summary>
+    /// <param name="request">Prompt, seed and sampler settings.</param>
+    /// <param name="policy">Cache policy; <see cref="NoCachePolicy"/> for full compute.</param>
+    /// <param name="onStep">Called after every step (progress display).</param>
+    /// <param name="cancellationToken">Checked between steps; throws <see cref="OperationCanceledException"/>.</param>
+    public GenerationResult Generate(GenerationRequest request, ICachePolicy? policy = null, Action<StepTrace>? onStep = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        policy ??= new NoCachePolicy();
+        ModelManifest m = this.Package.Manifest;
+        int steps = request.Steps ?? m.Scheduler.Steps;
+        double guidance = request.Guidance ?? m.Scheduler.Guidance;
+        double shift = request.Shift ?? m.Scheduler.Shift;
+        var scheduler = new FlowMatchEulerScheduler(steps, shift, m.Scheduler.TimestepScale);
+        int latentSize = m.Geometry.LatentElementCount;
+
+        float[] latent = request.InitialNoise is { } noise
+            ? (noise.Length == latentSize ? (float[])noise.Clone() : throw new ArgumentException($"initial noise must have {latentSize} elements, got {noise.Length}", nameof(request)))
+            : SeededNoise.Create(request.Seed, latentSize);
+
+        long start = Stopwatch.GetTimestamp();
+        using OrtValue contextBoth = this.prompts.Encode([request.Prompt, request.NegativePrompt]);
+        using OrtValue contextCond = this.executor.Ops.SliceBatch(contextBoth, 0, 1);
+        TimeSpan textTime = Stopwatch.GetElapsedTime(start);
+
+        var trace = new List<StepTrace>(steps);
+        using var cache = new FeatureCache(this.executor.Ops);
+        policy.Reset(steps, this.executor.BlockCount);
+        float[] guided = new float[latentSize];
+        TimeSpan full = TimeSpan.Zero, cached = TimeSpan.Zero, overhead = TimeSpan.Zero;
+        long peakBytes = 0;
+        long denoiseStart = Stopwatch.GetTimestamp();
+        for (int k = 0; k < steps; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long stepStart = Stopwatch.GetTimestamp();
+            cache.BeginStep();
+            CacheDecision decision = policy.Decide(k, cache.Availability);
+            decision = Feasible(decision, cache);
+            long decided = Stopwatch.GetTimestamp();
+            float[]? cond = null, uncond = null;
+            int blockEvaluations = 0;
+            TimeSpan compute = TimeSpan.Zero;
+            float timestep = scheduler.Timestep(k);
+            switch (decision.Mode)
+            {
+                case StepMode.Full:
+                {
+                    using DenoiserOutput pass = this.executor.Run(new DenoiserRequest
+                    {
+                        Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2, Capture = policy.BlockCandidates,
+                    });
+                    cond = pass.Conditional.ToArray();
+                    uncond = pass.Unconditional.ToArray();
+                    Guidance.Combine(cond, uncond, (float)guidance, guided);
+                    cache.SetCfgDelta(cond, uncond);
+                    cache.StoreBlocks(pass.Captured, 2);
+                    blockEvaluations = 2 * pass.BlocksRun;
+                    compute = Stopwatch.GetElapsedTime(decided);
+                    full += compute;
+                    break;
+                }
+
+                case StepMode.StepReuse:
+                    cache.LastOutput!.CopyTo(guided, 0);
+                    break;
+
+                default:
+                {
+                    int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
+                    using DenoiserOutput pass = this.executor.Run(new DenoiserRequest
+                    {
+                        Latent = latent, Timestep = timestep, Context = contextCond, Batch = 1, Capture = policy.BlockCandidates,
+                        ResumeAfterBlock = resume, ResumeHidden = resume is int b ? cache.Block(b) : null,
+                    });
+                    cond = pass.Conditional.ToArray();
+                    uncond = new float[latentSize];
+                    System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
+                    Guidance.Combine(cond, uncond, (float)guidance, guided);
+                    cache.StoreBlocks(pass.Captured, 1);
+                    blockEvaluations = pass.BlocksRun;
+                    compute = Stopwatch.GetElapsedTime(decided);
+                    cached += compute;
+                    uncond = null; // not a real unconditional output: observers must not treat it as one
+                    break;
+                }
+            }
+
+            long observeStart = Stopwatch.GetTimestamp();
+            var metrics = new Dictionary<string, double>();
+            float[] output = (float[])guided.Clone();
+            policy.Observe(new StepObservation(k, decision, output, cache.LastOutput, cond, uncond, cache, metrics));
+            cache.EndStep();
+            cache.LastOutput = output;
+            peakBytes = Math.Max(peakBytes, cache.BytesHeld);
+            TimeSpan stepOverhead = Stopwatch.GetElapsedTime(stepStart, decided) + Stopwatch.GetElapsedTime(observeStart);
+            overhead += stepOverhead;
+
+            scheduler.Step(k, guided, latent);
+            var record = new StepTrace
+            {
+                Step = k,
+                Timestep = timestep,
+                Decision = decision,
+                BlockEvaluations = blockEvaluations,
+                Elapsed = Stopwatch.GetElapsedTime(stepStart),
+                Compute = compute,
+                Overhead = stepOverhead,
+                Metrics = metrics,
+            };
+            trace.Add(record);
+            onStep?.Invoke(record);
+        }
+
+        TimeSpan denoiseTime = Stopwatch.GetElapsedTime(denoiseStart);
+        cancellationToken.ThrowIfCancellationRequested();
+        long decodeStart = Stopwatch.GetTimestamp();
+        float[] frames = request.SkipDecode || this.decoder is null ? [] : this.decoder.Decode(latent);
+        TimeSpan decodeTime = Stopwatch.GetElapsedTime(decodeStart);
+        policy.Reset(steps, this.executor.BlockCount); // drop per-generation policy state right away
+
+        return new GenerationResult
+        {
+            Request = request,
+            Steps = steps,
+            Guidance = guidance,
+            Shift = shift,
+            CachePolicy = policy.Name,
+            Latent = latent,
+            Frames = frames,
+            Trace = trace,
+            CacheBytesPeak = peakBytes,
+            Timings = new StageTimings
+            {
+                TextEncoder = textTime,
+                Denoise = denoiseTime,
+                Decode = decodeTime,
+                Total = Stopwatch.GetElapsedTime(start),
+                FullCompute = full,
+                CachedCompute = cached,
+                DecisionOverhead = overhead,
+            },
+        };
+    }
+
+    /// <summary>A decision the cache cannot serve yet (nothing cached) falls back to a full step.</summary>
+    private static CacheDecision Feasible(CacheDecision d, FeatureCache cache) => d.Mode switch
+    {
+        StepMode.StepReuse when cache.LastOutput is null => CacheDecision.Full,
+        StepMode.CfgReuse when cache.CfgDelta is null => CacheDecision.Full,
+        StepMode.BlockReuse when cache.CfgDelta is null || !cache.CachedBlocks.Contains(d.Block) => CacheDecision.Full,
+        _ => d,
+    };
+
+    public void Dispose() => this.executor.Dispose();
+}
