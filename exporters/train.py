@@ -91,7 +91,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--ae-steps", type=int, default=1500)
     ap.add_argument("--clips", type=int, default=16384)
-    ap.add_argument("--steps", type=int, default=2600)
+    ap.add_argument("--steps", type=int, default=2600, help="length of the learning-rate schedule")
+    ap.add_argument("--stop-at", type=int, default=None,
+                    help="stop after this many steps (the schedule still spans --steps); the shipped weights are "
+                         "a checkpoint taken this way, see exporters/README.md")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--warmup", type=int, default=150)
@@ -147,7 +150,8 @@ def main() -> None:
         rng = np.random.default_rng(args.seed + 3)
 
     t_loop = time.time()
-    for step in range(start_step, args.steps):
+    last = args.steps if args.stop_at is None else min(args.steps, args.stop_at)
+    for step in range(start_step, last):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
         idx = rng.integers(len(specs), size=args.batch)
@@ -174,7 +178,7 @@ def main() -> None:
             rate = (time.time() - t_loop) / (step - start_step + 1)
             log(f"step {step} loss {np.mean(history[-25:]):.4f} lr {lr_at(step, args):.2e} {rate:.2f}s/step "
                 f"eta {(args.steps - step) * rate / 60:.0f} min")
-        if (step + 1) % args.save_every == 0 or step + 1 == args.steps:
+        if (step + 1) % args.save_every == 0 or step + 1 == last:
             torch.save({"model": model.state_dict(), "text": text.state_dict(), "ema_model": ema_model.state_dict(),
                         "ema_text": ema_text.state_dict(), "opt": opt.state_dict(), "step": step + 1,
                         "history": history, "torch_rng": torch.get_rng_state(),

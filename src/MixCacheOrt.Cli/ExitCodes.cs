@@ -10,4 +10,7 @@ internal static class ExitCodes
 
     /// <summary>The command line was invalid (System.CommandLine's parse errors use 1 as well).</summary>
     public const int Usage = 2;
+
+    /// <summary>Stopped by Ctrl-C (128 + SIGINT, the shell convention).</summary>
+    public const int Cancelled = 130;
 }

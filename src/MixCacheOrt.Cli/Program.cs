@@ -17,6 +17,8 @@ internal static class Program
             Output = output,
             Error = error,
             EnableDefaultExceptionHandler = false,
+            // Commands handle Ctrl-C themselves (generate stops at a step boundary and cleans up).
+            ProcessTerminationTimeout = null,
         };
 
         try
@@ -36,6 +38,7 @@ internal static class Program
         var root = new RootCommand(
             "MixCacheOrt: text-to-video diffusion transformers on ONNX Runtime with adaptive caching.");
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 }

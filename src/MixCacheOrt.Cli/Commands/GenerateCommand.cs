@@ -1,0 +1,429 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json.Nodes;
+using MixCacheOrt.Caching;
+using MixCacheOrt.Cli.Reports;
+using MixCacheOrt.Media;
+using MixCacheOrt.Models;
+using MixCacheOrt.Ort;
+using MixCacheOrt.Pipelines;
+using Spectre.Console;
+
+namespace MixCacheOrt.Cli.Commands;
+
+/// <summary>
+/// <c>mixcache generate --prompt "..." | --prompts FILE</c>: text-to-video with a model package. Writes, per prompt,
+/// an animated GIF, the PNG frames and <c>run.json</c> into a directory that appears only when complete.
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "What the video shows, e.g. \"a red circle moving right\"." };
+        var prompts = new Option<FileInfo?>("--prompts") { Description = "Batch mode: a text file with one prompt per line (blank lines and # comments are skipped)." };
+        var model = new Option<string?>("--model", "-m") { Description = "Model package directory (default: models/tiny-wan)." };
+        var negative = new Option<string>("--negative-prompt") { Description = "Prompt of the unconditional branch (default: empty).", DefaultValueFactory = _ => string.Empty };
+        var seed = new Option<ulong>("--seed", "-s") { Description = "Noise seed (same seed, same video).", DefaultValueFactory = _ => 42UL };
+        var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
+        var guidance = new Option<double?>("--guidance", "-g") { Description = "Classifier-free guidance scale (default: the model's)." };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var device = new Option<int>("--device") { Description = "CUDA device id.", DefaultValueFactory = _ => 0 };
+        var cache = new Option<string>("--cache") { Description = $"Cache policy: {string.Join(", ", CachePolicyFactory.Names)}.", DefaultValueFactory = _ => "none" };
+        var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: outputs/<time>-<prompt>). Must not exist." };
+        var noise = new Option<FileInfo?>("--noise") { Description = "Initial latent noise as a float32 .npy file [C,F,H,W] instead of the seeded noise." };
+        var json = new Option<bool>("--json") { Description = "Print the run summary (run.json) as JSON on stdout." };
+        var allowUnknown = new Option<bool>("--allow-unknown-words") { Description = "Map words the model does not know to its unknown token instead of failing." };
+        var scale = new Option<int>("--gif-scale") { Description = "Upscale factor of the GIF (nearest neighbour).", DefaultValueFactory = _ => 4 };
+
+        var command = new Command("generate", "Generate a video from a prompt (or a batch of prompts).")
+        {
+            prompt, prompts, model, negative, seed, steps, guidance, threads, provider, device, cache, output, noise, json, allowUnknown, scale,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new GenerateOptions
+            {
+                Prompt = parse.GetValue(prompt),
+                PromptsFile = parse.GetValue(prompts)?.FullName,
+                Model = parse.GetValue(model),
+                NegativePrompt = parse.GetValue(negative) ?? string.Empty,
+                Seed = parse.GetValue(seed),
+                Steps = parse.GetValue(steps),
+                Guidance = parse.GetValue(guidance),
+                Threads = parse.GetValue(threads),
+                Provider = parse.GetValue(provider) == "cuda" ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
+                Device = parse.GetValue(device),
+                Cache = parse.GetValue(cache) ?? "none",
+                Out = parse.GetValue(output),
+                NoiseFile = parse.GetValue(noise)?.FullName,
+                Json = parse.GetValue(json),
+                AllowUnknownWords = parse.GetValue(allowUnknown),
+                GifScale = parse.GetValue(scale),
+            };
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true; // stop at the next step boundary instead of killing the process
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                return Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel.Token);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Validates, loads the model once, generates every prompt and writes the outputs.</summary>
+    internal static int Run(GenerateOptions o, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> promptList;
+        try
+        {
+            promptList = Validate(o);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"mixcache generate: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        string modelDir = o.Model ?? ModelLocator.DefaultModelDirectory();
+        var settings = new ExecutionSettings { Threads = o.Threads, Provider = o.Provider, DeviceId = o.Device };
+        using ModelPackage package = LoadPackage(modelDir, settings);
+        using var pipeline = new TextToVideoPipeline(package);
+        try
+        {
+            CheckPrompts(pipeline, promptList, o);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"mixcache generate: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        float[]? initialNoise = o.NoiseFile is null ? null : LoadNoise(o.NoiseFile, package.Manifest.Geometry);
+        var policyContext = new CachePolicyContext(package.Manifest.Blocks.Count, package.Manifest.Blocks.Candidates, package.Directory);
+        ICachePolicy policy = CachePolicyFactory.Create(o.Cache, policyContext);
+        var context = new RunContext(package.Manifest.Name, package.Directory, package.Manifest.Blocks.Count,
+            o.Provider.ToString().ToLowerInvariant(), o.Threads, OrtRuntime.Version, o.NoiseFile);
+
+        bool batch = o.PromptsFile is not null;
+        string outRoot = Path.GetFullPath(o.Out ?? Path.Combine("outputs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{Slug(promptList[0])}"));
+        if (Directory.Exists(outRoot) || File.Exists(outRoot))
+        {
+            stderr.WriteLine($"mixcache generate: output directory '{outRoot}' already exists; choose another --out or remove it");
+            return ExitCodes.Usage;
+        }
+
+        var summaries = new JsonArray();
+        bool interactive = !o.Json && stdout == Console.Out && !Console.IsOutputRedirected;
+        try
+        {
+            if (batch)
+            {
+                Directory.CreateDirectory(outRoot);
+            }
+
+            for (int i = 0; i < promptList.Count; i++)
+            {
+                var request = new GenerationRequest
+                {
+                    Prompt = promptList[i],
+                    NegativePrompt = o.NegativePrompt,
+                    Seed = o.Seed,
+                    Steps = o.Steps,
+                    Guidance = o.Guidance,
+                    InitialNoise = initialNoise,
+                };
+                string itemDir = batch ? Path.Combine(outRoot, $"{i:D3}-{Slug(promptList[i])}") : outRoot;
+                GenerationResult result = GenerateWithProgress(pipeline, request, policy, interactive, i, promptList.Count, cancellationToken);
+                JsonObject report = WriteOutputs(itemDir, result, package.Manifest.Geometry, context, o.GifScale);
+                summaries.Add(report);
+                if (!o.Json)
+                {
+                    stdout.WriteLine($"{promptList[i]} -> {Path.Combine(itemDir, "video.gif")} ({result.Timings.Total.TotalSeconds:F2}s)");
+                }
+            }
+
+            if (batch)
+            {
+                AtomicFile.WriteAllBytes(Path.Combine(outRoot, "batch.json"), Encoding.UTF8.GetBytes(summaries.ToJsonString(RunReport.Options)));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            RemoveIfEmpty(outRoot);
+            stderr.WriteLine("mixcache generate: cancelled; no partial output was written");
+            return ExitCodes.Cancelled;
+        }
+        catch
+        {
+            RemoveIfEmpty(outRoot);
+            throw;
+        }
+
+        if (o.Json)
+        {
+            stdout.WriteLine((batch ? summaries : summaries[0]!).ToJsonString(RunReport.Options));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static IReadOnlyList<string> Validate(GenerateOptions o)
+    {
+        if (o.Prompt is not null && o.PromptsFile is not null)
+        {
+            throw new UsageException("give either --prompt or --prompts, not both");
+        }
+
+        List<string> prompts;
+        if (o.PromptsFile is not null)
+        {
+            if (!File.Exists(o.PromptsFile))
+            {
+                throw new UsageException($"--prompts file '{o.PromptsFile}' does not exist");
+            }
+
+            prompts = [.. File.ReadAllLines(o.PromptsFile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))];
+            if (prompts.Count == 0)
+            {
+                throw new UsageException($"--prompts file '{o.PromptsFile}' has no prompts (one per line; blank lines and # comments are skipped)");
+            }
+        }
+        else if (o.Prompt is null)
+        {
+            throw new UsageException("missing --prompt; e.g. mixcache generate --prompt \"a red circle moving right\"");
+        }
+        else if (string.IsNullOrWhiteSpace(o.Prompt))
+        {
+            throw new UsageException("--prompt is empty; describe the video, e.g. --prompt \"a red circle moving right\"");
+        }
+        else
+        {
+            prompts = [o.Prompt.Trim()];
+        }
+
+        if (o.Steps is < 1)
+        {
+            throw new UsageException($"--steps must be at least 1 (got {o.Steps})");
+        }
+
+        if (o.Guidance is double g && (!double.IsFinite(g) || g < 0))
+        {
+            throw new UsageException($"--guidance must be a number >= 0 (got {g}); 1 disables guidance, the model default is typical");
+        }
+
+        if (o.Threads < 0)
+        {
+            throw new UsageException($"--threads must be >= 0 (got {o.Threads}); 0 uses one thread per core");
+        }
+
+        if (o.GifScale is < 1 or > 32)
+        {
+            throw new UsageException($"--gif-scale must be between 1 and 32 (got {o.GifScale})");
+        }
+
+        if (!CachePolicyFactory.Names.Contains(o.Cache, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"unknown --cache '{o.Cache}'; choose one of: {string.Join(", ", CachePolicyFactory.Names)}");
+        }
+
+        if (o.NoiseFile is not null && !File.Exists(o.NoiseFile))
+        {
+            throw new UsageException($"--noise file '{o.NoiseFile}' does not exist");
+        }
+
+        return prompts;
+    }
+
+    private static void CheckPrompts(TextToVideoPipeline pipeline, IReadOnlyList<string> prompts, GenerateOptions o)
+    {
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            string where = prompts.Count > 1 ? $"prompt {i + 1} ('{prompts[i]}')" : "the prompt";
+            if (pipeline.Prompts.Tokenizer.Words(prompts[i]).Count == 0)
+            {
+                throw new UsageException($"{where} has no words the model can read (letters a-z)");
+            }
+
+            IReadOnlyList<string> unknown = pipeline.Prompts.Tokenizer.UnknownWords(prompts[i]);
+            if (unknown.Count > 0 && !o.AllowUnknownWords)
+            {
+                string vocabulary = string.Join(" ", pipeline.Prompts.Tokenizer.Spec.Vocab.Where(w => !w.StartsWith('<')));
+                throw new UsageException(
+                    $"{where} has words the model does not know: {string.Join(", ", unknown.Select(w => $"'{w}'"))}. " +
+                    $"Known words: {vocabulary}. Use --allow-unknown-words to map them to the unknown token.");
+            }
+        }
+
+        IReadOnlyList<string> negativeUnknown = pipeline.Prompts.Tokenizer.UnknownWords(o.NegativePrompt);
+        if (negativeUnknown.Count > 0 && !o.AllowUnknownWords)
+        {
+            throw new UsageException($"--negative-prompt has words the model does not know: {string.Join(", ", negativeUnknown)}");
+        }
+    }
+
+    private static ModelPackage LoadPackage(string directory, ExecutionSettings settings)
+    {
+        try
+        {
+            return ModelPackage.Load(directory, settings);
+        }
+        catch (OrtException e) when (settings.Provider == ExecutionProvider.Cuda)
+        {
+            throw new InvalidOperationException($"the CUDA execution provider is not usable: {e.Message}. Run 'mixcache info' for details, or use --provider cpu", e);
+        }
+    }
+
+    private static float[] LoadNoise(string path, ModelGeometry geometry)
+    {
+        Numerics.NpyArray<float> array = Numerics.NpyFile.Read<float>(path);
+        long count = array.Data.LongLength;
+        if (count != geometry.LatentElementCount)
+        {
+            throw new InvalidOperationException(
+                $"--noise file '{path}' has {count} elements (shape [{string.Join(", ", array.Shape)}]); the model needs a latent of shape " +
+                $"[1, {string.Join(", ", geometry.LatentShape)}] ({geometry.LatentElementCount} elements)");
+        }
+
+        return array.Data;
+    }
+
+    private static GenerationResult GenerateWithProgress(TextToVideoPipeline pipeline, GenerationRequest request, ICachePolicy policy,
+        bool interactive, int index, int count, CancellationToken cancellationToken)
+    {
+        if (!interactive)
+        {
+            return pipeline.Generate(request, policy, cancellationToken: cancellationToken);
+        }
+
+        GenerationResult? result = null;
+        int steps = request.Steps ?? pipeline.Package.Manifest.Scheduler.Steps;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                string label = count > 1 ? $"[{index + 1}/{count}] {Markup.Escape(request.Prompt)}" : Markup.Escape(request.Prompt);
+                ProgressTask task = ctx.AddTask(label, maxValue: steps);
+                result = pipeline.Generate(request, policy, step => task.Increment(1), cancellationToken);
+            });
+        return result!;
+    }
+
+    private static JsonObject WriteOutputs(string directory, GenerationResult result, ModelGeometry g, RunContext context, int gifScale)
+    {
+        var outputs = new Dictionary<string, string>
+        {
+            ["directory"] = directory,
+            ["gif"] = Path.Combine(directory, "video.gif"),
+            ["frames"] = Path.Combine(directory, "frames"),
+            ["latent"] = Path.Combine(directory, "latent.npy"),
+            ["run_json"] = Path.Combine(directory, "run.json"),
+        };
+        JsonObject report = RunReport.Create(result, context, outputs);
+        AtomicFile.CreateDirectory(directory, temporary =>
+        {
+            var frames = new VideoFrames(g.Frames, g.Height, g.Width, result.Frames);
+            using (FileStream gif = File.Create(Path.Combine(temporary, "video.gif")))
+            {
+                GifWriter.Write(gif, frames, delayCs: Math.Max(1, 100 / Math.Max(1, g.Fps)), scale: gifScale);
+            }
+
+            string framesDir = Directory.CreateDirectory(Path.Combine(temporary, "frames")).FullName;
+            for (int f = 0; f < frames.Frames; f++)
+            {
+                using FileStream png = File.Create(Path.Combine(framesDir, $"frame_{f:D3}.png"));
+                PngWriter.Write(png, frames, f);
+            }
+
+            Numerics.NpyFile.Write(Path.Combine(temporary, "latent.npy"), [1, .. g.LatentShape], result.Latent);
+            File.WriteAllText(Path.Combine(temporary, "run.json"), report.ToJsonString(RunReport.Options));
+        });
+        return report;
+    }
+
+    private static void RemoveIfEmpty(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    internal static string Slug(string prompt)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in prompt.ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                sb.Append(c);
+            }
+            else if (sb.Length > 0 && sb[^1] != '-')
+            {
+                sb.Append('-');
+            }
+
+            if (sb.Length >= 48)
+            {
+                break;
+            }
+        }
+
+        return sb.ToString().Trim('-') is { Length: > 0 } s ? s : "video";
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}
+
+/// <summary>Parsed options of <c>mixcache generate</c>.</summary>
+internal sealed record GenerateOptions
+{
+    public string? Prompt { get; init; }
+
+    public string? PromptsFile { get; init; }
+
+    public string? Model { get; init; }
+
+    public string NegativePrompt { get; init; } = string.Empty;
+
+    public ulong Seed { get; init; } = 42;
+
+    public int? Steps { get; init; }
+
+    public double? Guidance { get; init; }
+
+    public int Threads { get; init; }
+
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    public int Device { get; init; }
+
+    public string Cache { get; init; } = "none";
+
+    public string? Out { get; init; }
+
+    public string? NoiseFile { get; init; }
+
+    public bool Json { get; init; }
+
+    public bool AllowUnknownWords { get; init; }
+
+    public int GifScale { get; init; } = 4;
+}

@@ -1,0 +1,109 @@
+using MixCacheOrt.Models;
+using MixCacheOrt.Ort;
+using MixCacheOrt.Pipelines;
+using MixCacheOrt.Tests.TestUtilities;
+
+namespace MixCacheOrt.Tests.Pipelines;
+
+/// <summary>The chained per-block executor against the monolithic denoiser.onnx (an independent graph of the same model).</summary>
+public sealed class DenoiserExecutorTests
+{
+    private ModelPackage package = null!;
+    private DenoiserExecutor executor = null!;
+    private PromptEncoder prompts = null!;
+
+    [OneTimeSetUp]
+    public void Load()
+    {
+        this.package = ModelPackage.Load(ShippedModel.Directory, new ExecutionSettings { Threads = 2 }, loadDenoiser: true);
+        this.executor = new DenoiserExecutor(this.package);
+        this.prompts = new PromptEncoder(this.package);
+    }
+
+    [OneTimeTearDown]
+    public void Unload()
+    {
+        this.executor.Dispose();
+        this.package.Dispose();
+    }
+
+    private float[] Latent(ulong seed) => SeededNoise.Create(seed, this.package.Manifest.Geometry.LatentElementCount);
+
+    private float[] Monolithic(float[] latent, float timestep, OrtValue context, int batch)
+    {
+        float[] latents = [.. Enumerable.Repeat(latent, batch).SelectMany(x => x)];
+        using OrtValue l = OrtValue.CreateTensor(latents, [batch, .. this.package.Manifest.Geometry.LatentShape]);
+        using OrtValue t = OrtValue.CreateTensor(Enumerable.Repeat(timestep, batch).ToArray(), [batch]);
+        using OrtOutputs o = this.package.Denoiser!.Run(new Dictionary<string, OrtValue> { ["latent"] = l, ["timestep"] = t, ["context_raw"] = context });
+        return o[0].ToArray<float>();
+    }
+
+    [Test]
+    public void ChainedBatch2MatchesTheMonolithicGraph()
+    {
+        float[] latent = this.Latent(3);
+        using OrtValue context = this.prompts.Encode(["a red circle moving right", string.Empty]);
+        using DenoiserOutput pass = this.executor.Run(new DenoiserRequest { Latent = latent, Timestep = 750f, Context = context, Batch = 2 });
+        float[] expected = this.Monolithic(latent, 750f, context, 2);
+        int n = latent.Length;
+        Assert.That(MaxAbs(pass.Conditional, expected.AsSpan(0, n)), Is.LessThan(1e-4));
+        Assert.That(MaxAbs(pass.Unconditional, expected.AsSpan(n, n)), Is.LessThan(1e-4));
+        Assert.That(MaxAbs(pass.Conditional, pass.Unconditional), Is.GreaterThan(1e-4), "the prompt changes the output");
+        Assert.That(pass.BlocksRun, Is.EqualTo(this.package.Manifest.Blocks.Count));
+    }
+
+    [Test]
+    public void ConditionalOnlyPassEqualsRowZeroOfTheBatch2Pass()
+    {
+        float[] latent = this.Latent(4);
+        using OrtValue both = this.prompts.Encode(["a blue square moving up", string.Empty]);
+        using OrtValue cond = this.executor.Ops.SliceBatch(both, 0, 1);
+        using DenoiserOutput full = this.executor.Run(new DenoiserRequest { Latent = latent, Timestep = 400f, Context = both, Batch = 2 });
+        using DenoiserOutput single = this.executor.Run(new DenoiserRequest { Latent = latent, Timestep = 400f, Context = cond, Batch = 1 });
+        Assert.That(MaxAbs(single.Conditional, full.Conditional), Is.LessThan(1e-4));
+    }
+
+    [Test]
+    public void ResumingFromACapturedBlockReproducesTheFullPass()
+    {
+        float[] latent = this.Latent(5);
+        using OrtValue both = this.prompts.Encode(["a green triangle moving left", string.Empty]);
+        using OrtValue cond = this.executor.Ops.SliceBatch(both, 0, 1);
+        int block = this.package.Manifest.Blocks.Candidates[1];
+        using DenoiserOutput full = this.executor.Run(new DenoiserRequest
+        {
+            Latent = latent, Timestep = 600f, Context = cond, Batch = 1, Capture = new HashSet<int> { block },
+        });
+        using OrtValue hidden = full.TakeCaptured(block);
+        using DenoiserOutput resumed = this.executor.Run(new DenoiserRequest
+        {
+            Latent = latent, Timestep = 600f, Context = cond, Batch = 1, ResumeAfterBlock = block, ResumeHidden = hidden,
+        });
+        Assert.That(resumed.BlocksRun, Is.EqualTo(this.package.Manifest.Blocks.Count - block - 1));
+        Assert.That(MaxAbs(resumed.Conditional, full.Conditional), Is.LessThan(1e-5));
+        Assert.That(hidden.IsDisposed, Is.False, "an injected hidden state stays owned by the caller");
+    }
+
+    [Test]
+    public void SliceBatchKeepsTheRequestedRows()
+    {
+        using OrtValue both = this.prompts.Encode(["a red circle moving right", string.Empty]);
+        float[] all = this.executor.Ops.ToHost(both);
+        using OrtValue second = this.executor.Ops.SliceBatch(both, 1, 1);
+        Assert.That(second.Shape[0], Is.EqualTo(1));
+        float[] row = this.executor.Ops.ToHost(second);
+        Assert.That(row, Is.EqualTo(all.AsSpan(all.Length / 2).ToArray()));
+        Assert.That(row, Is.All.EqualTo(0f), "the empty prompt's context is all zeros (padding is masked)");
+    }
+
+    private static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double m = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            m = Math.Max(m, Math.Abs(a[i] - b[i]));
+        }
+
+        return m;
+    }
+}
