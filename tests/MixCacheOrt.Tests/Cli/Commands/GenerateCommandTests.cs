@@ -1,0 +1,112 @@
+using System.Text.Json;
+using MixCacheOrt.Cli;
+using MixCacheOrt.Numerics;
+using MixCacheOrt.Tests.TestUtilities;
+
+namespace MixCacheOrt.Tests.Cli.Commands;
+
+public sealed class GenerateCommandTests
+{
+    private static (int ExitCode, string Output, string Error) RunCli(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exitCode = Program.Run(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public void WritesGifFramesLatentAndRunJson()
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+        (int code, string output, string error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+            "--steps", "2", "--threads", "2", "--out", outDir, "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement root = json.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("prompt").GetString(), Is.EqualTo("a red circle moving right"));
+            Assert.That(root.GetProperty("steps").GetInt32(), Is.EqualTo(2));
+            Assert.That(root.GetProperty("per_step").GetArrayLength(), Is.EqualTo(2));
+            Assert.That(root.GetProperty("latency_ms").GetProperty("total").GetDouble(), Is.GreaterThan(0));
+            Assert.That(File.ReadAllBytes(Path.Combine(outDir, "video.gif"))[..6], Is.EqualTo("GIF89a"u8.ToArray()));
+            Assert.That(Directory.GetFiles(Path.Combine(outDir, "frames"), "*.png"), Has.Length.EqualTo(8));
+            Assert.That(NpyFile.Read<float>(Path.Combine(outDir, "latent.npy")).Shape, Is.EqualTo(new long[] { 1, 4, 8, 8, 8 }));
+            Assert.That(File.ReadAllText(Path.Combine(outDir, "run.json")), Does.Contain("\"per_step\""));
+            Assert.That(Directory.GetDirectories(temp.Path), Has.Length.EqualTo(1), "no temporary directory is left behind");
+        });
+    }
+
+    [Test]
+    public void BatchModeWritesOneDirectoryPerPrompt()
+    {
+        using var temp = new TempDirectory();
+        string prompts = Path.Combine(temp.Path, "prompts.txt");
+        File.WriteAllLines(prompts, ["# two prompts", "a red circle moving right", "", "a blue square moving up"]);
+        string outDir = Path.Combine(temp.Path, "batch");
+        (int code, _, string error) = RunCli("generate", "--prompts", prompts, "--model", ShippedModel.Directory, "--steps", "1", "--out", outDir);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(Directory.GetDirectories(outDir).Select(Path.GetFileName), Is.EquivalentTo(new[] { "000-a-red-circle-moving-right", "001-a-blue-square-moving-up" }));
+        Assert.That(File.Exists(Path.Combine(outDir, "batch.json")));
+    }
+
+    private static IEnumerable<TestCaseData> BadInputs()
+    {
+        yield return new TestCaseData(new[] { "--prompt", "" }, "--prompt is empty").SetName("EmptyPrompt");
+        yield return new TestCaseData(new[] { "--prompt", "a pink blob moving right" }, "does not know: 'pink', 'blob'").SetName("UnknownWords");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--steps", "0" }, "--steps must be at least 1").SetName("ZeroSteps");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "-2" }, "--guidance must be a number >= 0").SetName("NegativeGuidance");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--model", "/nonexistent/model-dir" }, "'/nonexistent/model-dir' does not exist").SetName("MissingModelDirectory");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cache", "bogus" }, "unknown --cache 'bogus'").SetName("UnknownCache");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--prompts", "x.txt" }, "either --prompt or --prompts").SetName("PromptAndPrompts");
+    }
+
+    [TestCaseSource(nameof(BadInputs))]
+    public void BadInputFailsClearlyAndWritesNothing(string[] args, string message)
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+        string[] full = ["generate", .. args, "--out", outDir];
+        if (!args.Contains("--model"))
+        {
+            full = [.. full, "--model", ShippedModel.Directory];
+        }
+
+        (int code, string output, string error) = RunCli(full);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Not.EqualTo(0));
+            Assert.That(error, Does.Contain(message));
+            Assert.That(output + error, Does.Not.Contain("   at "), "no stack trace");
+            Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "no output directory");
+        });
+    }
+
+    [Test]
+    public void CorruptedGraphFileFailsBeforeAnyOutput()
+    {
+        using TempDirectory model = ShippedModel.Copy();
+        string block = Path.Combine(model.Path, "block_07.onnx");
+        File.WriteAllBytes(block, [.. File.ReadAllBytes(block).Take(1000)]);
+        using var temp = new TempDirectory();
+        (int code, _, string error) = RunCli("generate", "--prompt", "a red circle", "--model", model.Path, "--out", Path.Combine(temp.Path, "out"));
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(error, Does.Contain("block_07.onnx").And.Contain("sha256"));
+        Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty);
+    }
+
+    [Test]
+    public void NoiseFileWithWrongShapeIsRejected()
+    {
+        using var temp = new TempDirectory();
+        string noise = Path.Combine(temp.Path, "noise.npy");
+        NpyFile.Write(noise, [3], [1f, 2f, 3f]);
+        (int code, _, string error) = RunCli("generate", "--prompt", "a red circle", "--model", ShippedModel.Directory, "--noise", noise,
+            "--out", Path.Combine(temp.Path, "out"));
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(error, Does.Contain("noise.npy").And.Contain("3 elements").And.Contain("2048"));
+        Assert.That(Directory.Exists(Path.Combine(temp.Path, "out")), Is.False);
+    }
+}
