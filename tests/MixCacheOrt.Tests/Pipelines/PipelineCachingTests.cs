@@ -1,0 +1,114 @@
+using MixCacheOrt.Caching;
+using MixCacheOrt.Models;
+using MixCacheOrt.Pipelines;
+using MixCacheOrt.Tests.TestUtilities;
+
+namespace MixCacheOrt.Tests.Pipelines;
+
+/// <summary>The pipeline's execution of each cache mode, checked from what the policy observes, and flat memory over a batch.</summary>
+public sealed class PipelineCachingTests
+{
+    private const float Guidance = 5f;
+    private ModelPackage package = null!;
+    private TextToVideoPipeline pipeline = null!;
+
+    [OneTimeSetUp]
+    public void Load()
+    {
+        this.package = ModelPackage.Load(ShippedModel.Directory, new ExecutionSettings { Threads = 2 });
+        this.pipeline = new TextToVideoPipeline(this.package);
+    }
+
+    [OneTimeTearDown]
+    public void Unload()
+    {
+        this.pipeline.Dispose();
+        this.package.Dispose();
+    }
+
+    private static readonly CacheDecision[] Script =
+        [CacheDecision.Full, CacheDecision.ReuseStep, CacheDecision.ReuseCfg, CacheDecision.ReuseBlock(6), CacheDecision.Full];
+
+    [Test]
+    public void EachModeComputesWhatItShould()
+    {
+        var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });
+        GenerationResult r = this.pipeline.Generate(new GenerationRequest { Prompt = "a red circle moving right", Seed = 1, Steps = 5, Guidance = Guidance }, policy);
+        int l = this.package.Manifest.Blocks.Count;
+        Assert.That(r.Trace.Select(s => s.BlockEvaluations), Is.EqualTo(new[] { 2 * l, 0, l, l - 7, 2 * l }));
+        Assert.That(r.Trace.Select(s => s.Decision.ToString()), Is.EqualTo(new[] { "full", "step", "cfg", "block_6", "full" }));
+
+        var o = policy.Observations;
+        float[] delta = [.. o[0].Uncond.Zip(o[0].Cond, (u, c) => u - c)];
+
+        // step reuse: the output is the previous output
+        Assert.That(o[1].Output, Is.EqualTo(o[0].Output));
+        Assert.That(o[1].Cond, Is.Empty);
+
+        // cfg reuse: conditional pass only; uncond = cond + Δcfg(step 0); output = uncond + g (cond - uncond)
+        Assert.That(o[2].Uncond, Is.Empty, "no real unconditional output on a cached step");
+        float[] expected = [.. o[2].Cond.Select((c, i) => (c + delta[i]) + (Guidance * (c - (c + delta[i]))))];
+        Assert.That(MaxAbs(o[2].Output, expected), Is.LessThan(1e-4));
+
+        // block reuse: blocks 7.. ran for the conditional branch only, so block 9 is fresh and 3, 6 are not recomputed
+        Assert.That(o[3].Blocks.Keys, Is.EquivalentTo(new[] { 9 }));
+        Assert.That(o[3].Blocks[9].Previous, Is.EqualTo(o[2].Blocks[9].Current), "previous = the value cached at the last step that computed it");
+        expected = [.. o[3].Cond.Select((c, i) => (c + delta[i]) + (Guidance * (c - (c + delta[i]))))];
+        Assert.That(MaxAbs(o[3].Output, expected), Is.LessThan(1e-4));
+
+        // full steps capture every candidate, conditional row only
+        Assert.That(o[4].Blocks.Keys, Is.EquivalentTo(new[] { 3, 6, 9 }));
+        Assert.That(o[4].Blocks[3].Current, Has.Length.EqualTo(this.package.Manifest.Geometry.Tokens * 128));
+        Assert.That(r.CacheBytesPeak, Is.GreaterThanOrEqualTo(3L * this.package.Manifest.Geometry.Tokens * 128 * sizeof(float)));
+        Assert.That(policy.Resets, Is.EqualTo(2), "reset before and after the generation");
+    }
+
+    [Test]
+    public void InfeasibleDecisionsFallBackToFullSteps()
+    {
+        // nothing is cached before step 0: a cfg or block reuse there must run a full step, and give the same result
+        var full = new ScriptedCachePolicy([CacheDecision.Full], new HashSet<int> { 6 });
+        var eager = new ScriptedCachePolicy([CacheDecision.ReuseBlock(6)], new HashSet<int> { 6 });
+        var request = new GenerationRequest { Prompt = "a blue square moving up", Seed = 2, Steps = 1 };
+        GenerationResult a = this.pipeline.Generate(request, full);
+        GenerationResult b = this.pipeline.Generate(request, eager);
+        Assert.That(b.Trace[0].Decision, Is.EqualTo(CacheDecision.Full));
+        Assert.That(b.Latent, Is.EqualTo(a.Latent));
+        Assert.That(eager.Observations[0].Blocks[6].Current, Is.EqualTo(full.Observations[0].Blocks[6].Current));
+    }
+
+    [Test]
+    public void ResidentMemoryStaysFlatOverABatchOfCachedGenerations_GrowthUnder20MB()
+    {
+        var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });
+        var request = new GenerationRequest { Prompt = "a green triangle moving left", Seed = 3, Steps = 5 };
+        for (int i = 0; i < 5; i++)
+        {
+            this.pipeline.Generate(request, policy);
+        }
+
+        ProcessMemory.Settle();
+        long before = ProcessMemory.ResidentBytes();
+        for (int i = 0; i < 60; i++)
+        {
+            this.pipeline.Generate(request with { Seed = (ulong)i }, policy);
+            policy.Observations.Clear();
+        }
+
+        ProcessMemory.Settle();
+        long growth = ProcessMemory.ResidentBytes() - before;
+        Assert.That(growth, Is.LessThan(20L << 20), $"RSS grew by {growth / 1048576.0:F1} MB over 60 generations");
+    }
+
+    private static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Assert.That(a.Length, Is.EqualTo(b.Length));
+        double m = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            m = Math.Max(m, Math.Abs(a[i] - b[i]));
+        }
+
+        return m;
+    }
+}

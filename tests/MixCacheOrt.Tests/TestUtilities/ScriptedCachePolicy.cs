@@ -1,0 +1,34 @@
+using MixCacheOrt.Caching;
+
+namespace MixCacheOrt.Tests.TestUtilities;
+
+/// <summary>A cache policy that plays back fixed decisions and records what it observed (copies).</summary>
+internal sealed class ScriptedCachePolicy(IReadOnlyList<CacheDecision> script, IReadOnlySet<int> candidates) : ICachePolicy
+{
+    public string Name => "scripted";
+
+    public IReadOnlySet<int> BlockCandidates => candidates;
+
+    public List<Observed> Observations { get; } = [];
+
+    public int Resets { get; private set; }
+
+    public void Reset(int steps, int blockCount) => this.Resets++;
+
+    public CacheDecision Decide(int step, CacheAvailability cache) => script[step % script.Count];
+
+    public void Observe(StepObservation o)
+    {
+        var blocks = new Dictionary<int, (float[] Current, float[] Previous)>();
+        foreach (int b in o.BlockOutputs.Computed)
+        {
+            blocks[b] = (o.BlockOutputs.Current(b).ToArray(), o.BlockOutputs.Previous(b).ToArray());
+        }
+
+        this.Observations.Add(new Observed(o.Step, o.Decision, o.Output.ToArray(), o.PreviousOutput.ToArray(), o.Conditional.ToArray(),
+            o.Unconditional.ToArray(), blocks));
+    }
+
+    public sealed record Observed(int Step, CacheDecision Decision, float[] Output, float[] PreviousOutput, float[] Cond, float[] Uncond,
+        Dictionary<int, (float[] Current, float[] Previous)> Blocks);
+}
