@@ -1,3 +1,5 @@
+using MixCacheOrt.Caching.MixCache;
+
 namespace MixCacheOrt.Caching;
 
 /// <summary>The cache policies selectable by name (<c>mixcache generate --cache NAME</c>).</summary>
@@ -6,6 +8,15 @@ public static class CachePolicyFactory
     private static readonly Dictionary<string, Func<CachePolicyContext, ICachePolicy>> Policies = new(StringComparer.OrdinalIgnoreCase)
     {
         ["none"] = _ => new NoCachePolicy(),
+        ["mixcache-acc"] = c => MixCache("mixcache-acc", c, MixCacheOptions.Accuracy),
+        ["mixcache-eff"] = c => MixCache("mixcache-eff", c, MixCacheOptions.Efficiency),
+
+        // Table 2 ablations of the paper (efficiency preset unless the name says otherwise).
+        ["mixcache-n4"] = c => MixCache("mixcache-n4", c, MixCacheOptions.Efficiency with { FixedInterval = 4 }),
+        ["mixcache-step-only"] = c => MixCache("mixcache-step-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Step }),
+        ["mixcache-cfg-only"] = c => MixCache("mixcache-cfg-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Cfg }),
+        ["mixcache-block-only"] = c => MixCache("mixcache-block-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Block }),
+        ["mixcache-no-penalty"] = c => MixCache("mixcache-no-penalty", c, MixCacheOptions.Efficiency with { Penalty = false }),
     };
 
     public static IReadOnlyCollection<string> Names => Policies.Keys;
@@ -15,6 +26,9 @@ public static class CachePolicyFactory
         Policies.TryGetValue(name, out Func<CachePolicyContext, ICachePolicy>? create)
             ? create(context)
             : throw new ArgumentException($"unknown cache policy '{name}'; choose one of: {string.Join(", ", Policies.Keys)}");
+
+    private static MixCachePolicy MixCache(string name, CachePolicyContext c, MixCacheOptions options) =>
+        new(name, MixCacheProfile.Load(Path.Combine(c.ModelDirectory, MixCacheProfile.FileName)), options, c.DefaultCandidates);
 }
 
 /// <summary>What a policy may need to be built: the model's block count, default block candidates and package folder (profiles).</summary>

@@ -1,0 +1,169 @@
+using System.Globalization;
+using MixCacheOrt.Metrics;
+
+namespace MixCacheOrt.Caching.MixCache;
+
+/// <summary>
+/// MixCache (Algorithm 1): full computation during a warm-up that ends when D_step &lt; θ; then, every N steps a
+/// full step (N rescaled from D_full, the distance between consecutive full outputs), and in between the cache
+/// granularity with the smallest P = D · I, with the penalty rule.
+/// </summary>
+/// <remarks>
+/// Choices where the paper is open, and why:
+/// <list type="bullet">
+/// <item>D values are refreshed by full steps only (warm-up and periodic full steps): a cached step's outputs are
+/// approximations (a step reuse would report D_step = 0 and then always win).</item>
+/// <item>D_block_i compares block i's conditional output with its previous computation and is divided by the number
+/// of steps between the two, so it stays a per-step distance like D_step.</item>
+/// <item>The interval counter follows Algorithm 1 literally: cnt = (cnt + 1) mod N, a full step when cnt = 0, so
+/// N − 1 cached steps separate full steps. The first interval after warm-up is the middle value.</item>
+/// <item>The warm-up trigger is one-way: once caching starts it does not return to warm-up.</item>
+/// <item>The penalty disables the whole granularity (all block candidates after a block step).</item>
+/// </list>
+/// </remarks>
+public sealed class MixCachePolicy : ICachePolicy
+{
+    private readonly MixCacheProfile profile;
+    private readonly MixCacheOptions options;
+    private readonly int[] candidates;
+    private readonly Dictionary<int, double> blockDistance = [];
+    private readonly Dictionary<int, int> blockComputedAt = [];
+    private int steps;
+    private bool caching;
+    private int counter;
+    private int interval;
+    private double stepDistance = double.NaN;
+    private double cfgDistance = double.NaN;
+    private float[]? lastFullOutput;
+    private CacheDecision next = CacheDecision.Full;
+
+    public MixCachePolicy(string name, MixCacheProfile profile, MixCacheOptions options, IReadOnlyList<int> defaultCandidates)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(options);
+        this.Name = name;
+        this.profile = profile;
+        this.options = options;
+        this.candidates = [.. options.BlockCandidates ?? defaultCandidates];
+        this.BlockCandidates = (options.Granularities & CacheGranularities.Block) != 0 ? this.candidates.ToHashSet() : new HashSet<int>();
+    }
+
+    public string Name { get; }
+
+    public IReadOnlySet<int> BlockCandidates { get; }
+
+    public void Reset(int steps, int blockCount)
+    {
+        this.steps = steps;
+        this.caching = false;
+        this.counter = 0;
+        this.interval = this.options.FixedInterval ?? this.options.Intervals.Middle;
+        this.stepDistance = double.NaN;
+        this.cfgDistance = double.NaN;
+        this.blockDistance.Clear();
+        this.blockComputedAt.Clear();
+        this.lastFullOutput = null;
+        this.next = CacheDecision.Full;
+    }
+
+    public CacheDecision Decide(int step, CacheAvailability cache)
+    {
+        if (!this.caching)
+        {
+            return CacheDecision.Full;
+        }
+
+        this.counter = (this.counter + 1) % this.interval;
+        return this.counter == 0 ? CacheDecision.Full : this.next;
+    }
+
+    public void Observe(StepObservation o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (o.Decision.Mode == StepMode.Full)
+        {
+            this.MeasureFullStep(o);
+        }
+
+        foreach (int b in o.BlockOutputs.Computed)
+        {
+            this.blockComputedAt[b] = o.Step;
+        }
+
+        if (this.caching)
+        {
+            IReadOnlyList<ModeScore> scores = this.Scores(o.Step + 1);
+            this.next = MixCacheDecisions.Choose(scores, this.options.Granularities, o.Decision.Mode, this.options.Penalty) ?? CacheDecision.Full;
+            foreach (ModeScore s in scores)
+            {
+                o.Metrics[$"P_{s.Decision}"] = s.Score;
+            }
+        }
+
+        o.Metrics["D_step"] = this.stepDistance;
+        o.Metrics["D_cfg"] = this.cfgDistance;
+        foreach ((int b, double d) in this.blockDistance)
+        {
+            o.Metrics[string.Create(CultureInfo.InvariantCulture, $"D_block_{b}")] = d;
+        }
+
+        o.Metrics["N"] = this.interval;
+        o.Metrics["caching"] = this.caching ? 1 : 0;
+    }
+
+    private void MeasureFullStep(StepObservation o)
+    {
+        if (!o.PreviousOutput.IsEmpty)
+        {
+            this.stepDistance = RelativeL1.Distance(o.Output, o.PreviousOutput);
+        }
+
+        if (!o.Unconditional.IsEmpty)
+        {
+            this.cfgDistance = RelativeL1.Distance(o.Unconditional, o.Conditional);
+        }
+
+        foreach (int b in o.BlockOutputs.Computed)
+        {
+            ReadOnlySpan<float> previous = o.BlockOutputs.Previous(b);
+            if (!previous.IsEmpty && this.blockComputedAt.TryGetValue(b, out int at) && o.Step > at)
+            {
+                this.blockDistance[b] = RelativeL1.Distance(o.BlockOutputs.Current(b), previous) / (o.Step - at);
+            }
+        }
+
+        if (!this.caching)
+        {
+            if (!double.IsNaN(this.stepDistance) && MixCacheDecisions.EndsWarmUp(this.stepDistance, this.profile.Theta))
+            {
+                this.caching = true;
+                this.counter = 0;
+            }
+        }
+        else if (this.lastFullOutput is not null)
+        {
+            double fullDistance = RelativeL1.Distance(o.Output, this.lastFullOutput);
+            o.Metrics["D_full"] = fullDistance;
+            this.interval = this.options.FixedInterval
+                ?? MixCacheDecisions.ScaleInterval(fullDistance, this.profile.Delta1, this.profile.Delta2, this.options.Intervals);
+        }
+
+        this.lastFullOutput = o.Output.ToArray();
+    }
+
+    private List<ModeScore> Scores(int step)
+    {
+        var scores = new List<ModeScore>
+        {
+            new(CacheDecision.ReuseStep, this.stepDistance, this.profile.Impact.Step),
+            new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg),
+        };
+        foreach (int b in this.candidates.OrderByDescending(b => b))
+        {
+            double d = this.blockDistance.TryGetValue(b, out double v) ? v : double.NaN;
+            scores.Add(new ModeScore(CacheDecision.ReuseBlock(b), d, this.profile.BlockImpact(b, Math.Min(step, this.steps - 1), this.steps)));
+        }
+
+        return scores;
+    }
+}

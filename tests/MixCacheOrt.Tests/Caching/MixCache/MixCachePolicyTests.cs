@@ -1,0 +1,161 @@
+using MixCacheOrt.Caching;
+using MixCacheOrt.Caching.MixCache;
+
+namespace MixCacheOrt.Tests.Caching.MixCache;
+
+/// <summary>
+/// MixCache's decisions driven by a fake denoiser whose distances are scripted: outputs are positive constants, so
+/// each relative L1 distance is exactly the scripted value.
+/// </summary>
+public sealed class MixCachePolicyTests
+{
+    private static MixCacheProfile Profile(double stepImpact = 1, double cfgImpact = 10, double blockImpact = 1) => new()
+    {
+        Theta = 0.1,
+        Delta1 = 0.05,
+        Delta2 = 0.1,
+        Steps = 50,
+        Impact = new ImpactTable
+        {
+            Step = stepImpact,
+            Cfg = cfgImpact,
+            Blocks = new() { ["3"] = Enumerable.Repeat(blockImpact, 50).ToArray(), ["6"] = Enumerable.Repeat(blockImpact, 50).ToArray() },
+        },
+    };
+
+    /// <summary>Plays the pipeline's role for <paramref name="steps"/> steps and returns the decisions.</summary>
+    private static List<CacheDecision> Drive(ICachePolicy policy, int steps, Func<int, double> stepDistance, double cfgDistance = 0.2,
+        Func<int, double>? blockDistance = null, List<Dictionary<string, double>>? metrics = null)
+    {
+        blockDistance ??= _ => 0.5;
+        policy.Reset(steps, 12);
+        var decisions = new List<CacheDecision>();
+        float[]? previous = null;
+        float level = 1f;
+        var blockLevels = new Dictionary<int, float>();
+        for (int k = 0; k < steps; k++)
+        {
+            CacheDecision d = policy.Decide(k, new CacheAvailability(previous is not null, k > 0, new HashSet<int> { 3, 6 }));
+            decisions.Add(d);
+            float[]? cond = null, uncond = null;
+            var reader = new FakeBlocks();
+            if (d.Mode == StepMode.Full)
+            {
+                level = previous is null ? 1f : level * (1f + (float)stepDistance(k));
+                cond = [level, level];
+                uncond = [level * (1f + (float)cfgDistance), level * (1f + (float)cfgDistance)];
+                foreach (int b in policy.BlockCandidates)
+                {
+                    float old = blockLevels.GetValueOrDefault(b, 0f);
+                    float now = old == 0f ? 1f : old * (1f + (float)blockDistance(k));
+                    reader.Set(b, [now], old == 0f ? [] : [old]);
+                    blockLevels[b] = now;
+                }
+            }
+
+            float[] output = d.Mode == StepMode.StepReuse ? previous! : [level, level];
+            var m = new Dictionary<string, double>();
+            policy.Observe(new StepObservation(k, d, output, previous, cond, uncond, reader, m));
+            metrics?.Add(m);
+            previous = output;
+        }
+
+        return decisions;
+    }
+
+    [Test]
+    public void WarmUpLastsUntilTheStepDistanceFallsBelowTheta()
+    {
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency, [3, 6]);
+        double[] d = [1, 0.5, 0.3, 0.2, 0.15, 0.09, 0.09, 0.09, 0.09, 0.09];
+        List<CacheDecision> decisions = Drive(policy, 10, k => d[k]);
+        // D_step is measured at step 5 (0.09 < 0.1): steps 0..5 are full, caching starts at step 6
+        Assert.That(decisions.Take(6), Is.All.EqualTo(CacheDecision.Full));
+        Assert.That(decisions[6].Mode, Is.Not.EqualTo(StepMode.Full));
+    }
+
+    [TestCase(0.01, 5)] // D_full < delta1: N = 5 (eff), four cached steps between full steps
+    [TestCase(0.07, 4)]
+    [TestCase(0.5, 3)]
+    public void IntervalScalesWithTheDistanceBetweenFullSteps(double fullDistance, int expectedN)
+    {
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency, [3, 6]);
+        // warm-up ends at step 1; the first interval is the middle one (4); afterwards every full step
+        // sees D_full = the scripted value (the fake scales its level once per full step)
+        List<CacheDecision> decisions = Drive(policy, 40, k => k <= 1 ? 0.05 : fullDistance);
+        int[] fullSteps = [.. decisions.Select((d, i) => (d, i)).Where(x => x.d.Mode == StepMode.Full).Select(x => x.i)];
+        int[] gaps = [.. fullSteps.Zip(fullSteps.Skip(1), (a, b) => b - a)];
+        Assert.That(gaps[1], Is.EqualTo(4), "first interval after warm-up is the middle value");
+        Assert.That(gaps.Skip(2), Is.All.EqualTo(expectedN));
+    }
+
+    [Test]
+    public void GreedyChoiceMinimisesDistanceTimesImpactAndThePenaltyForbidsRepeats()
+    {
+        // D_step = 0.05 (I 1 -> P .05), D_cfg = 0.2 (I 10 -> P 2), D_block = 0.01 (I 1 -> P .01): block wins, then step
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { FixedInterval = 5 }, [3, 6]);
+        List<CacheDecision> decisions = Drive(policy, 12, _ => 0.05, blockDistance: _ => 0.01);
+        Assert.That(decisions.Take(6).Select(d => d.ToString()), Is.EqualTo(new[] { "full", "full", "block_6", "step", "block_6", "step" }));
+    }
+
+    [Test]
+    public void WithoutPenaltyTheBestModeRepeats()
+    {
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { FixedInterval = 5, Penalty = false }, [3, 6]);
+        List<CacheDecision> decisions = Drive(policy, 7, _ => 0.05, blockDistance: _ => 0.01);
+        Assert.That(decisions.Skip(2).Take(4), Is.All.EqualTo(CacheDecision.ReuseBlock(6)));
+    }
+
+    [TestCase(CacheGranularities.Step, StepMode.StepReuse)]
+    [TestCase(CacheGranularities.Cfg, StepMode.CfgReuse)]
+    [TestCase(CacheGranularities.Block, StepMode.BlockReuse)]
+    public void SingleGranularityAblationsUseOnlyTheirMode(CacheGranularities only, StepMode mode)
+    {
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { Granularities = only, Penalty = false }, [3, 6]);
+        List<CacheDecision> decisions = Drive(policy, 20, _ => 0.05);
+        StepMode[] cached = [.. decisions.Where(d => d.Mode != StepMode.Full).Select(d => d.Mode)];
+        Assert.That(cached, Is.Not.Empty);
+        Assert.That(cached, Is.All.EqualTo(mode));
+        Assert.That(policy.BlockCandidates, only == CacheGranularities.Block ? Is.Not.Empty : Is.Empty);
+    }
+
+    [Test]
+    public void SameInputsGiveTheSameTraceAndMetricsAreRecorded()
+    {
+        var metrics = new List<Dictionary<string, double>>();
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Accuracy, [3, 6]);
+        List<CacheDecision> a = Drive(policy, 30, k => 0.2 / (k + 1), metrics: metrics);
+        List<CacheDecision> b = Drive(policy, 30, k => 0.2 / (k + 1));
+        Assert.That(b, Is.EqualTo(a));
+        Assert.That(metrics[^1].Keys, Does.Contain("D_step").And.Contain("D_cfg").And.Contain("D_block_6").And.Contain("P_step").And.Contain("N"));
+        Assert.That(metrics[^1]["D_cfg"], Is.EqualTo(0.2).Within(1e-6));
+    }
+
+    [Test]
+    public void ChooseIsPureAndSkipsUnknownDistances()
+    {
+        ModeScore[] scores =
+        [
+            new(CacheDecision.ReuseStep, double.NaN, 1),
+            new(CacheDecision.ReuseCfg, 0.3, 1),
+            new(CacheDecision.ReuseBlock(6), 0.1, 5),
+        ];
+        Assert.That(MixCacheDecisions.Choose(scores, CacheGranularities.All, null, true), Is.EqualTo(CacheDecision.ReuseCfg));
+        Assert.That(MixCacheDecisions.Choose(scores, CacheGranularities.All, StepMode.CfgReuse, true), Is.EqualTo(CacheDecision.ReuseBlock(6)));
+        Assert.That(MixCacheDecisions.Choose(scores, CacheGranularities.Step, null, true), Is.Null);
+        Assert.That(MixCacheDecisions.ScaleInterval(0.05, 0.05, 0.1, IntervalPreset.Accuracy), Is.EqualTo(3), "delta1 itself is the middle band");
+    }
+
+    private sealed class FakeBlocks : IBlockOutputReader
+    {
+        private readonly Dictionary<int, (float[] Current, float[] Previous)> values = [];
+
+        public IReadOnlyCollection<int> Computed => this.values.Keys;
+
+        public void Set(int block, float[] current, float[] previous) => this.values[block] = (current, previous);
+
+        public ReadOnlySpan<float> Current(int block) => this.values[block].Current;
+
+        public ReadOnlySpan<float> Previous(int block) => this.values[block].Previous;
+    }
+}
