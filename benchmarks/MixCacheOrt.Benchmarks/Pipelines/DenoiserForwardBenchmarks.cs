@@ -24,10 +24,14 @@ public class DenoiserForwardBenchmarks
     [Params(2)]
     public int Threads { get; set; }
 
+    /// <summary>ORT's intra-op spin-waiting; see <see cref="ExecutionSettings.AllowSpinning"/>.</summary>
+    [Params(false, true)]
+    public bool AllowSpinning { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        this.package = ModelPackage.Load(ModelLocation.Directory(), new ExecutionSettings { Threads = this.Threads }, loadDenoiser: true);
+        this.package = ModelPackage.Load(ModelLocation.Directory(), new ExecutionSettings { Threads = this.Threads, AllowSpinning = this.AllowSpinning }, loadDenoiser: true);
         this.executor = new DenoiserExecutor(this.package);
         this.context = new PromptEncoder(this.package).Encode(["a red circle moving right", string.Empty]);
         int n = this.package.Manifest.Geometry.LatentElementCount;

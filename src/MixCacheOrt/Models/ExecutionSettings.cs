@@ -15,6 +15,13 @@ public sealed record ExecutionSettings
 
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
 
+    /// <summary>
+    /// Whether idle intra-op threads spin waiting for work (ORT's <c>session.intra_op.allow_spinning</c>). Each of the
+    /// ~15 chained sessions owns a thread pool; spinning pools of sessions that just finished steal cores from the
+    /// one running now, so the chained executor turns spinning off by default.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Memory on which intermediate activations live between chained sessions.</summary>
     internal OrtMemoryInfo ActivationMemory =>
         this.Provider == ExecutionProvider.Cuda ? OrtMemoryInfo.Cuda(this.DeviceId) : OrtMemoryInfo.Cpu;
@@ -27,6 +34,7 @@ public sealed record ExecutionSettings
             options.GraphOptimizationLevel = this.OptimizationLevel;
             options.IntraOpNumThreads = this.Threads;
             options.InterOpNumThreads = 1;
+            options.AddConfigEntry("session.intra_op.allow_spinning", this.AllowSpinning ? "1" : "0");
             if (this.Provider == ExecutionProvider.Cuda)
             {
                 options.AppendCudaExecutionProvider(this.DeviceId);

@@ -48,7 +48,7 @@ public sealed record MixCacheProfile
     {
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"MixCache profile '{path}' is missing; create it with 'mixcache profile --model <dir>'", path);
+            throw new FileNotFoundException($"MixCache profile '{path}' is missing: MixCache needs the model's offline profile (profile.json next to manifest.json); use --cache none until the model has one", path);
         }
 
         try
