@@ -285,7 +285,8 @@ def write_reference(tw: TinyWan, out_dir: str, scheduler: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--checkpoint", help="tiny-wan checkpoint (.pt) written by train.py / shipped in models/tiny-wan")
+    src.add_argument("--checkpoint", help="tiny-wan checkpoint (.pt) shipped in models/tiny-wan (float16 weights)")
+    src.add_argument("--ship-from", help="training checkpoint from train.py: write its float16 copy to OUT/tiny-wan.pt, then export from that")
     src.add_argument("--wan-dir", help="official Wan2.1 T2V directory: config.json + diffusion_pytorch_model*.safetensors")
     ap.add_argument("--out", required=True, help="output package directory")
     ap.add_argument("--name", default=None)
@@ -295,6 +296,10 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
+    if args.ship_from:
+        os.makedirs(args.out, exist_ok=True)
+        args.checkpoint = os.path.join(args.out, "tiny-wan.pt")
+        round_trip_fp16(args.ship_from, args.checkpoint)
     if args.checkpoint:
         tw = load_checkpoint(args.checkpoint)
         source = {"checkpoint": os.path.basename(args.checkpoint)}
