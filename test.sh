@@ -45,10 +45,13 @@ dotnet test MixCacheOrt.sln -c Release --no-build -nologo --filter "TestCategory
 dotnet_status=${PIPESTATUS[0]}
 set -e
 # One plain closing line with the totals of every test assembly.
-awk '/(Passed|Failed)! +- +Failed:/ {
+dotnet_summary=$(awk '/(Passed|Failed)! +- +Failed:/ {
        gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
      }
-     END { printf "dotnet: %d passed, %d failed, %d skipped\n", p, f, s }' "$test_log"
+     END { printf "dotnet: %d passed, %d failed, %d skipped\n", p, f, s }' "$test_log")
+echo "$dotnet_summary"
+read -r dotnet_passed dotnet_failed < <(echo "$dotnet_summary" | sed 's/dotnet: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/')
+python_passed=0 python_failed=0
 if [ "$dotnet_status" -ne 0 ]; then
   echo "test.sh: dotnet test failed (exit code $dotnet_status)" >&2
   exit "$dotnet_status"
@@ -71,8 +74,15 @@ if [ -d exporters/tests ]; then
       python_status=0
     fi
   else
-    (cd exporters && /usr/bin/python3 -m unittest discover -s tests -v)
-    python_status=$?
+    python_log="$(mktemp)"
+    (cd exporters && /usr/bin/python3 -m unittest discover -s tests -v) 2>&1 | tee "$python_log"
+    python_status=${PIPESTATUS[0]}
+    python_ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$python_log" | tail -n 1)
+    python_failed=$(sed -n 's/^FAILED (\(failures\|errors\)=\([0-9]*\).*/\2/p' "$python_log" | tail -n 1)
+    python_failed=${python_failed:-0}
+    python_passed=$(( ${python_ran:-0} - python_failed ))
+    rm -f "$python_log"
+    echo "python: $python_passed passed, $python_failed failed"
   fi
   set -e
   if [ "$python_status" -ne 0 ]; then
@@ -82,3 +92,4 @@ if [ -d exporters/tests ]; then
 fi
 
 echo "test.sh: all tests passed"
+echo "total: $(( dotnet_passed + python_passed )) passed, $(( dotnet_failed + python_failed )) failed"

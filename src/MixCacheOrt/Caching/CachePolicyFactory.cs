@@ -8,6 +8,7 @@ public static class CachePolicyFactory
     private static readonly Dictionary<string, Func<CachePolicyContext, ICachePolicy>> Policies = new(StringComparer.OrdinalIgnoreCase)
     {
         ["none"] = _ => new NoCachePolicy(),
+        ["trace"] = c => new RedundancyTracePolicy(c.DefaultCandidates),
         ["mixcache-acc"] = c => MixCache("mixcache-acc", c, MixCacheOptions.Accuracy),
         ["mixcache-eff"] = c => MixCache("mixcache-eff", c, MixCacheOptions.Efficiency),
 

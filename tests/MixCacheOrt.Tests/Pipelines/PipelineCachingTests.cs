@@ -78,6 +78,26 @@ public sealed class PipelineCachingTests
     }
 
     [Test]
+    public void TracePolicyRecordsTheRedundancyCurvesWithFullCompute()
+    {
+        var trace = new RedundancyTracePolicy([3, 6, 9]);
+        var full = new ScriptedCachePolicy([CacheDecision.Full], new HashSet<int> { 3, 6, 9 });
+        var request = new GenerationRequest { Prompt = "a red circle moving right", Seed = 4, Steps = 3 };
+        GenerationResult traced = this.pipeline.Generate(request, trace);
+        GenerationResult plain = this.pipeline.Generate(request, full);
+        Assert.That(traced.Latent, Is.EqualTo(plain.Latent), "tracing does not change the computation");
+        Assert.That(traced.Trace[0].Metrics.Keys, Is.EquivalentTo(new[] { "D_cfg" }), "step 0 has no previous step");
+        Assert.That(traced.Trace[2].Metrics.Keys, Is.EquivalentTo(new[] { "D_step", "D_cfg", "D_block_3", "D_block_6", "D_block_9" }));
+
+        // independent check of two of the values from what the scripted policy observed at step 2
+        ScriptedCachePolicy.Observed o = full.Observations[2];
+        double dCfg = o.Uncond.Zip(o.Cond, (u, c) => Math.Abs(u - c)).Sum() / o.Cond.Sum(c => Math.Abs(c));
+        double dBlock = o.Blocks[6].Current.Zip(o.Blocks[6].Previous, (a, b) => Math.Abs(a - b)).Sum() / o.Blocks[6].Previous.Sum(Math.Abs);
+        Assert.That(traced.Trace[2].Metrics["D_cfg"], Is.EqualTo(dCfg).Within(1e-4));
+        Assert.That(traced.Trace[2].Metrics["D_block_6"], Is.EqualTo(dBlock).Within(1e-4));
+    }
+
+    [Test]
     public void ResidentMemoryStaysFlatOverABatchOfCachedGenerations_GrowthUnder20MB()
     {
         var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });

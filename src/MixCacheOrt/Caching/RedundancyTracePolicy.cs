@@ -1,0 +1,46 @@
+using System.Globalization;
+using MixCacheOrt.Metrics;
+
+namespace MixCacheOrt.Caching;
+
+/// <summary>
+/// Full compute at every step while recording the three redundancy measures of the MixCache paper (eq. 5) in the
+/// trace: D_step (guided output vs previous step), D_cfg (unconditional vs conditional output) and D_block_i
+/// (block i's conditional output vs previous step) for the given blocks. These curves are the data behind the
+/// paper's Figure 2 and the input of offline profiling. Selected with <c>--cache trace</c>.
+/// </summary>
+public sealed class RedundancyTracePolicy(IReadOnlyList<int> blocks) : ICachePolicy
+{
+    public string Name => "trace";
+
+    public IReadOnlySet<int> BlockCandidates { get; } = blocks.ToHashSet();
+
+    public void Reset(int steps, int blockCount)
+    {
+    }
+
+    public CacheDecision Decide(int step, CacheAvailability cache) => CacheDecision.Full;
+
+    public void Observe(StepObservation o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (!o.PreviousOutput.IsEmpty)
+        {
+            o.Metrics["D_step"] = RelativeL1.Distance(o.Output, o.PreviousOutput);
+        }
+
+        if (!o.Unconditional.IsEmpty)
+        {
+            o.Metrics["D_cfg"] = RelativeL1.Distance(o.Unconditional, o.Conditional);
+        }
+
+        foreach (int b in o.BlockOutputs.Computed)
+        {
+            ReadOnlySpan<float> previous = o.BlockOutputs.Previous(b);
+            if (!previous.IsEmpty)
+            {
+                o.Metrics[string.Create(CultureInfo.InvariantCulture, $"D_block_{b}")] = RelativeL1.Distance(o.BlockOutputs.Current(b), previous);
+            }
+        }
+    }
+}
