@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MixCacheOrt.Cli;
+using MixCacheOrt.Cli.Commands;
 using MixCacheOrt.Numerics;
 using MixCacheOrt.Tests.TestUtilities;
 
@@ -95,6 +96,32 @@ public sealed class GenerateCommandTests
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(error, Does.Contain("block_07.onnx").And.Contain("sha256"));
         Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void CancellationLeavesNoOutput(bool batch)
+    {
+        using var temp = new TempDirectory();
+        string prompts = Path.Combine(temp.Path, "prompts.txt");
+        File.WriteAllLines(prompts, ["a red circle moving right", "a blue square moving up"]);
+        string outDir = Path.Combine(temp.Path, "out");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel(); // as if Ctrl-C arrived before the first step boundary
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var options = new GenerateOptions
+        {
+            Prompt = batch ? null : "a red circle moving right",
+            PromptsFile = batch ? prompts : null,
+            Model = ShippedModel.Directory,
+            Steps = 3,
+            Out = outDir,
+        };
+        int code = GenerateCommand.Run(options, output, error, cancel.Token);
+        Assert.That(code, Is.EqualTo(ExitCodes.Cancelled));
+        Assert.That(error.ToString(), Does.Contain("cancelled"));
+        Assert.That(Directory.EnumerateFileSystemEntries(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "prompts.txt" }));
     }
 
     [Test]
