@@ -28,10 +28,18 @@ public class DenoiserForwardBenchmarks
     [Params(false, true)]
     public bool AllowSpinning { get; set; }
 
+    /// <summary>All sessions on the environment's shared pool (<see cref="ExecutionSettings.SharedThreadPool"/>); AllowSpinning then does not apply.</summary>
+    [Params(false, true)]
+    public bool SharedPool { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        this.package = ModelPackage.Load(ModelLocation.Directory(), new ExecutionSettings { Threads = this.Threads, AllowSpinning = this.AllowSpinning }, loadDenoiser: true);
+        OrtRuntime.ConfigureSharedThreadPool(this.Threads);
+        this.package = ModelPackage.Load(
+            ModelLocation.Directory(),
+            new ExecutionSettings { Threads = this.Threads, AllowSpinning = this.AllowSpinning, SharedThreadPool = this.SharedPool },
+            loadDenoiser: true);
         this.executor = new DenoiserExecutor(this.package);
         this.context = new PromptEncoder(this.package).Encode(["a red circle moving right", string.Empty]);
         int n = this.package.Manifest.Geometry.LatentElementCount;

@@ -22,6 +22,13 @@ public sealed record ExecutionSettings
     /// </summary>
     public bool AllowSpinning { get; init; }
 
+    /// <summary>
+    /// Run every session on the environment's one shared, spinning intra-op pool (sized by
+    /// <see cref="OrtRuntime.ConfigureSharedThreadPool"/>) instead of one pool per session; <see cref="Threads"/> and
+    /// <see cref="AllowSpinning"/> then do not apply.
+    /// </summary>
+    public bool SharedThreadPool { get; init; }
+
     /// <summary>Memory on which intermediate activations live between chained sessions.</summary>
     internal OrtMemoryInfo ActivationMemory =>
         this.Provider == ExecutionProvider.Cuda ? OrtMemoryInfo.Cuda(this.DeviceId) : OrtMemoryInfo.Cpu;
@@ -32,9 +39,17 @@ public sealed record ExecutionSettings
         try
         {
             options.GraphOptimizationLevel = this.OptimizationLevel;
-            options.IntraOpNumThreads = this.Threads;
-            options.InterOpNumThreads = 1;
-            options.AddConfigEntry("session.intra_op.allow_spinning", this.AllowSpinning ? "1" : "0");
+            if (this.SharedThreadPool)
+            {
+                options.UseSharedThreadPool();
+            }
+            else
+            {
+                options.IntraOpNumThreads = this.Threads;
+                options.InterOpNumThreads = 1;
+                options.AddConfigEntry("session.intra_op.allow_spinning", this.AllowSpinning ? "1" : "0");
+            }
+
             if (this.Provider == ExecutionProvider.Cuda)
             {
                 options.AppendCudaExecutionProvider(this.DeviceId);

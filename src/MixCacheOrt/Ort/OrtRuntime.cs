@@ -19,6 +19,14 @@ public static unsafe class OrtRuntime
     public static string BuildInfo => Utf8.ToString(OrtApi.GetBuildInfoString());
 
     /// <summary>
+    /// Sizes the process-wide shared intra-op thread pool used by sessions created with
+    /// <see cref="OrtSessionOptions.UseSharedThreadPool"/> (0 = one thread per physical core). Call it before the
+    /// first session exists; afterwards only the current value is accepted.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The environment already exists with another size.</exception>
+    public static void ConfigureSharedThreadPool(int intraOpThreads) => OrtEnvironment.SharedIntraOpThreads = intraOpThreads;
+
+    /// <summary>
     /// Execution providers compiled into this ONNX Runtime build (<c>GetAvailableProviders</c>). This is a
     /// compile-time list, not an availability check: the npm build lists CUDA even without the CUDA provider
     /// libraries. Use <see cref="ProbeCuda"/> to find out whether CUDA works.

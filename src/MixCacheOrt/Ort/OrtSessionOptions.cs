@@ -112,6 +112,17 @@ public sealed unsafe class OrtSessionOptions : IDisposable
     public OrtSessionOptions DisableProfiling() => this.Check(OrtApi.DisableProfiling(this.Pointer));
 
     /// <summary>
+    /// Runs this session on the environment's shared intra-op thread pool (<c>DisablePerSessionThreads</c>) instead of
+    /// a pool of its own; <see cref="IntraOpNumThreads"/> is then ignored. Size the shared pool with
+    /// <see cref="OrtRuntime.ConfigureSharedThreadPool"/> before the first session is created.
+    /// </summary>
+    public OrtSessionOptions UseSharedThreadPool()
+    {
+        _ = OrtEnvironment.Handle; // the shared pool lives in the environment
+        return this.Check(OrtApi.DisablePerSessionThreads(this.Pointer));
+    }
+
+    /// <summary>
     /// Appends the CUDA execution provider (<c>CreateCUDAProviderOptions</c> → <c>UpdateCUDAProviderOptions</c> →
     /// <c>SessionOptionsAppendExecutionProvider_CUDA_V2</c> → <c>ReleaseCUDAProviderOptions</c>). Nodes CUDA cannot run
     /// fall back to the CPU provider.

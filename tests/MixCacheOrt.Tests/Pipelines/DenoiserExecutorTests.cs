@@ -85,6 +85,23 @@ public sealed class DenoiserExecutorTests
     }
 
     [Test]
+    public void SharedThreadPoolGivesTheSameVelocities()
+    {
+        float[] latent = this.Latent(6);
+        using OrtValue context = this.prompts.Encode(["a purple square moving right", string.Empty]);
+        using DenoiserOutput own = this.executor.Run(new DenoiserRequest { Latent = latent, Timestep = 300f, Context = context, Batch = 2 });
+        using ModelPackage shared = ModelPackage.Load(ShippedModel.Directory, new ExecutionSettings { SharedThreadPool = true }, verifyChecksums: false);
+        using var sharedExecutor = new DenoiserExecutor(shared);
+        using DenoiserOutput pooled = sharedExecutor.Run(new DenoiserRequest { Latent = latent, Timestep = 300f, Context = context, Batch = 2 });
+        Assert.That(MaxAbs(pooled.Conditional, own.Conditional), Is.LessThan(1e-5));
+        Assert.That(MaxAbs(pooled.Unconditional, own.Unconditional), Is.LessThan(1e-5));
+        Assert.Throws<InvalidOperationException>(() => OrtRuntime.ConfigureSharedThreadPool(OrtEnvironmentSize() + 3),
+            "the shared pool cannot be resized once the environment exists");
+    }
+
+    private static int OrtEnvironmentSize() => MixCacheOrt.Ort.Native.OrtEnvironment.SharedIntraOpThreads;
+
+    [Test]
     public void SliceBatchKeepsTheRequestedRows()
     {
         using OrtValue both = this.prompts.Encode(["a red circle moving right", string.Empty]);

@@ -25,6 +25,13 @@ internal static unsafe class OrtApi
 
     // Environment and runtime info
     public static delegate* unmanaged<int, byte*, nint*, nint> CreateEnv => (delegate* unmanaged<int, byte*, nint*, nint>)Slot(OrtApiSlot.CreateEnv);
+    public static delegate* unmanaged<int, byte*, nint, nint*, nint> CreateEnvWithGlobalThreadPools => (delegate* unmanaged<int, byte*, nint, nint*, nint>)Slot(OrtApiSlot.CreateEnvWithGlobalThreadPools);
+    public static delegate* unmanaged<nint, nint> DisablePerSessionThreads => (delegate* unmanaged<nint, nint>)Slot(OrtApiSlot.DisablePerSessionThreads);
+    public static delegate* unmanaged<nint*, nint> CreateThreadingOptions => (delegate* unmanaged<nint*, nint>)Slot(OrtApiSlot.CreateThreadingOptions);
+    public static delegate* unmanaged<nint, void> ReleaseThreadingOptions => (delegate* unmanaged<nint, void>)Slot(OrtApiSlot.ReleaseThreadingOptions);
+    public static delegate* unmanaged<nint, int, nint> SetGlobalIntraOpNumThreads => (delegate* unmanaged<nint, int, nint>)Slot(OrtApiSlot.SetGlobalIntraOpNumThreads);
+    public static delegate* unmanaged<nint, int, nint> SetGlobalInterOpNumThreads => (delegate* unmanaged<nint, int, nint>)Slot(OrtApiSlot.SetGlobalInterOpNumThreads);
+    public static delegate* unmanaged<nint, int, nint> SetGlobalSpinControl => (delegate* unmanaged<nint, int, nint>)Slot(OrtApiSlot.SetGlobalSpinControl);
     public static delegate* unmanaged<byte*> GetBuildInfoString => (delegate* unmanaged<byte*>)Slot(OrtApiSlot.GetBuildInfoString);
     public static delegate* unmanaged<byte***, int*, nint> GetAvailableProviders => (delegate* unmanaged<byte***, int*, nint>)Slot(OrtApiSlot.GetAvailableProviders);
     public static delegate* unmanaged<byte**, int, nint> ReleaseAvailableProviders => (delegate* unmanaged<byte**, int, nint>)Slot(OrtApiSlot.ReleaseAvailableProviders);
