@@ -27,6 +27,37 @@ public sealed class ModelPackage : IDisposable
     /// <summary>Name of the default embedded model, shipped in <c>models/tiny-wan</c>.</summary>
     public const string DefaultModelName = "tiny-wan";
 
+    /// <summary>Environment variable that points at the default model package.</summary>
+    public const string ModelVariable = "MIXCACHE_MODEL";
+
+    /// <summary>
+    /// The default model package: <paramref name="variable"/>'s value when set, else the first
+    /// <c>models/tiny-wan</c> holding a manifest found walking up from the current directory and from the
+    /// application's directory (so it works from a clone, from build output and from BenchmarkDotNet's generated
+    /// projects); null when there is none.
+    /// </summary>
+    public static string? LocateDefault(string variable = ModelVariable)
+    {
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } configured)
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        foreach (string start in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "models", DefaultModelName);
+                if (File.Exists(Path.Combine(candidate, "manifest.json")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
     public string Directory { get; }
 
     public ModelManifest Manifest { get; }

@@ -85,10 +85,7 @@ public sealed class TextToVideoPipeline : IDisposable
             {
                 case StepMode.Full:
                 {
-                    using DenoiserOutput pass = this.executor.Run(new DenoiserRequest
-                    {
-                        Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2, Capture = policy.BlockCandidates,
-                    });
+                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, cache, resumeAfter: null);
                     cond = pass.Conditional.ToArray();
                     uncond = pass.Unconditional.ToArray();
                     Guidance.Combine(cond, uncond, (float)guidance, guided);
@@ -107,11 +104,7 @@ public sealed class TextToVideoPipeline : IDisposable
                 default:
                 {
                     int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
-                    using DenoiserOutput pass = this.executor.Run(new DenoiserRequest
-                    {
-                        Latent = latent, Timestep = timestep, Context = contextCond, Batch = 1, Capture = policy.BlockCandidates,
-                        ResumeAfterBlock = resume, ResumeHidden = resume is int b ? cache.Block(b) : null,
-                    });
+                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextCond, policy.BlockCandidates, cache, resume);
                     cond = pass.Conditional.ToArray();
                     uncond = new float[latentSize];
                     System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
@@ -181,6 +174,19 @@ public sealed class TextToVideoPipeline : IDisposable
             },
         };
     }
+
+    /// <summary>One model pass; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
+    private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, FeatureCache cache, int? resumeAfter) =>
+        this.executor.Run(new DenoiserRequest
+        {
+            Latent = latent,
+            Timestep = timestep,
+            Context = context,
+            Batch = (int)context.Shape[0],
+            Capture = capture,
+            ResumeAfterBlock = resumeAfter,
+            ResumeHidden = resumeAfter is int block ? cache.Block(block) : null,
+        });
 
     /// <summary>A decision the cache cannot serve yet (nothing cached) falls back to a full step.</summary>
     private static CacheDecision Feasible(CacheDecision d, FeatureCache cache) => d.Mode switch

@@ -26,24 +26,9 @@ internal static class ShippedModel
         return temp;
     }
 
-    private static string Find()
-    {
-        if (Environment.GetEnvironmentVariable("MIXCACHE_TEST_MODEL") is { Length: > 0 } env)
-        {
-            return Path.GetFullPath(env);
-        }
-
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "models", ModelPackage.DefaultModelName);
-            if (File.Exists(Path.Combine(candidate, "manifest.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("models/tiny-wan not found above the test assembly; set MIXCACHE_TEST_MODEL");
-    }
+    private static string Find() =>
+        ModelPackage.LocateDefault("MIXCACHE_TEST_MODEL")
+        ?? throw new DirectoryNotFoundException("models/tiny-wan not found above the test assembly; set MIXCACHE_TEST_MODEL");
 }
 
 /// <summary>A temporary directory deleted on dispose.</summary>
