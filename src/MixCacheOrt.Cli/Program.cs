@@ -39,6 +39,7 @@ internal static class Program
             "MixCacheOrt: text-to-video diffusion transformers on ONNX Runtime with adaptive caching.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
         return root;
     }
 }

@@ -24,6 +24,19 @@ public sealed record MixCacheProfile
 
     public required ImpactTable Impact { get; init; }
 
+    /// <summary>μ̂ and σ̂ of the Gaussian perturbation per granularity (<c>step</c>, <c>cfg</c>, <c>block_i</c>).</summary>
+    public Dictionary<string, Profiling.NoiseStatistics>? Perturbation { get; init; }
+
+    /// <summary>Averaged raw curves: D_step, D_cfg, D_block_i, μ/σ per step and the impact curves (Figures 2, 5a, 6).</summary>
+    public Dictionary<string, double[]>? Curves { get; init; }
+
+    /// <summary>The profiled (prompt, seed) pairs.</summary>
+    public string[]? Runs { get; init; }
+
+    /// <summary>Writes the profile as JSON (atomically).</summary>
+    public void Save(string path) =>
+        Media.AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, JsonOptions)));
+
     /// <summary>Impact of block candidate <paramref name="block"/> at step <paramref name="step"/> of a <paramref name="steps"/>-step run (nearest profiled step by relative position).</summary>
     public double BlockImpact(int block, int step, int steps)
     {
