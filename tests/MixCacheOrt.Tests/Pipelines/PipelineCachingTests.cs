@@ -98,6 +98,22 @@ public sealed class PipelineCachingTests
     }
 
     [Test]
+    public void MixCacheWithTheShippedProfileCachesAndIsDeterministic()
+    {
+        var context = new CachePolicyContext(this.package.Manifest.Blocks.Count, this.package.Manifest.Blocks.Candidates, this.package.Directory);
+        ICachePolicy policy = CachePolicyFactory.Create("mixcache-eff", context);
+        var request = new GenerationRequest { Prompt = "a green square moving up slowly on a dark background", Seed = 42, Steps = 30 };
+        GenerationResult a = this.pipeline.Generate(request, policy);
+        GenerationResult b = this.pipeline.Generate(request, policy);
+        int l = this.package.Manifest.Blocks.Count;
+        Assert.That(a.Trace.Count(s => s.Decision.Mode != StepMode.Full), Is.GreaterThan(0), "some steps are cached");
+        Assert.That(a.Trace.Sum(s => s.BlockEvaluations), Is.LessThan(2 * l * 30));
+        Assert.That(b.Trace.Select(s => s.Decision), Is.EqualTo(a.Trace.Select(s => s.Decision)), "same seed, same decisions");
+        Assert.That(b.Latent, Is.EqualTo(a.Latent), "same seed, same output");
+        Assert.That(a.Trace.Last().Metrics.Keys, Does.Contain("D_step").And.Contain("N"));
+    }
+
+    [Test]
     public void ResidentMemoryStaysFlatOverABatchOfCachedGenerations_GrowthUnder20MB()
     {
         var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });
