@@ -12,7 +12,10 @@ namespace MixCacheOrt.Caching.MixCache;
 /// Choices where the paper is open, and why:
 /// <list type="bullet">
 /// <item>D values are refreshed by full steps only (warm-up and periodic full steps): a cached step's outputs are
-/// approximations (a step reuse would report D_step = 0 and then always win).</item>
+/// approximations (a step reuse would report D_step = 0 and then always win). For the same reason D_step at a full
+/// step that follows cached steps is measured against the last full output, divided by the number of steps between
+/// them, not against the previous (cached) output, which would add the cache's own error (ours; measured in
+/// benchmarks/RESULTS.md).</item>
 /// <item>D_block_i compares block i's conditional output with its previous computation and is divided by the number
 /// of steps between the two, so it stays a per-step distance like D_step.</item>
 /// <item>The interval counter follows Algorithm 1 literally: cnt = (cnt + 1) mod N, a full step when cnt = 0, so
@@ -35,6 +38,8 @@ public sealed class MixCachePolicy : ICachePolicy
     private double stepDistance = double.NaN;
     private double cfgDistance = double.NaN;
     private float[]? lastFullOutput;
+    private int lastFullStep = -1;
+    private StepMode? previousMode;
     private CacheDecision next = CacheDecision.Full;
 
     public MixCachePolicy(string name, MixCacheProfile profile, MixCacheOptions options, IReadOnlyList<int> defaultCandidates)
@@ -63,6 +68,8 @@ public sealed class MixCachePolicy : ICachePolicy
         this.blockDistance.Clear();
         this.blockComputedAt.Clear();
         this.lastFullOutput = null;
+        this.lastFullStep = -1;
+        this.previousMode = null;
         this.next = CacheDecision.Full;
     }
 
@@ -109,13 +116,20 @@ public sealed class MixCachePolicy : ICachePolicy
 
         o.Metrics["N"] = this.interval;
         o.Metrics["caching"] = this.caching ? 1 : 0;
+        this.previousMode = o.Decision.Mode;
     }
 
     private void MeasureFullStep(StepObservation o)
     {
-        if (!o.PreviousOutput.IsEmpty)
+        if (!o.PreviousOutput.IsEmpty && this.previousMode == StepMode.Full)
         {
             this.stepDistance = RelativeL1.Distance(o.Output, o.PreviousOutput);
+        }
+        else if (this.lastFullOutput is not null && o.Step > this.lastFullStep)
+        {
+            // The previous output was itself a cache approximation: comparing with it would add the cache's own
+            // error to D_step. Use the last real output instead, per step of distance.
+            this.stepDistance = RelativeL1.Distance(o.Output, this.lastFullOutput) / (o.Step - this.lastFullStep);
         }
 
         if (!o.Unconditional.IsEmpty)
@@ -149,6 +163,7 @@ public sealed class MixCachePolicy : ICachePolicy
         }
 
         this.lastFullOutput = o.Output.ToArray();
+        this.lastFullStep = o.Step;
     }
 
     private List<ModeScore> Scores(int step)

@@ -25,7 +25,7 @@ public sealed class MixCachePolicyTests
 
     /// <summary>Plays the pipeline's role for <paramref name="steps"/> steps and returns the decisions.</summary>
     private static List<CacheDecision> Drive(ICachePolicy policy, int steps, Func<int, double> stepDistance, double cfgDistance = 0.2,
-        Func<int, double>? blockDistance = null, List<Dictionary<string, double>>? metrics = null)
+        Func<int, double>? blockDistance = null, List<Dictionary<string, double>>? metrics = null, float cachedError = 1f)
     {
         blockDistance ??= _ => 0.5;
         policy.Reset(steps, 12);
@@ -53,7 +53,7 @@ public sealed class MixCachePolicyTests
                 }
             }
 
-            float[] output = d.Mode == StepMode.StepReuse ? previous! : [level, level];
+            float[] output = d.Mode == StepMode.StepReuse ? previous! : d.Mode == StepMode.Full ? [level, level] : [level * cachedError, level * cachedError];
             var m = new Dictionary<string, double>();
             policy.Observe(new StepObservation(k, d, output, previous, cond, uncond, reader, m));
             metrics?.Add(m);
@@ -129,6 +129,19 @@ public sealed class MixCachePolicyTests
         Assert.That(b, Is.EqualTo(a));
         Assert.That(metrics[^1].Keys, Does.Contain("D_step").And.Contain("D_cfg").And.Contain("D_block_6").And.Contain("P_step").And.Contain("N"));
         Assert.That(metrics[^1]["D_cfg"], Is.EqualTo(0.2).Within(1e-6));
+    }
+
+    [Test]
+    public void StepDistanceAfterCachedStepsIgnoresTheCacheError()
+    {
+        // cached steps output 1.5x the real level (a bad approximation); D_step at the next full step must still be
+        // the real per-step distance (0.05 per full step, spread over the gap), not the distance to the cached output
+        var metrics = new List<Dictionary<string, double>>();
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { FixedInterval = 4, Granularities = CacheGranularities.Cfg }, [3, 6]);
+        List<CacheDecision> decisions = Drive(policy, 12, _ => 0.05, metrics: metrics, cachedError: 1.5f);
+        int fullAfterCache = Enumerable.Range(1, 11).First(k => decisions[k].Mode == StepMode.Full && decisions[k - 1].Mode != StepMode.Full);
+        int previousFull = Enumerable.Range(0, fullAfterCache).Last(k => decisions[k].Mode == StepMode.Full);
+        Assert.That(metrics[fullAfterCache]["D_step"], Is.EqualTo(0.05 / (fullAfterCache - previousFull)).Within(1e-6));
     }
 
     [Test]
