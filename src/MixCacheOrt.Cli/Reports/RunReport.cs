@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MixCacheOrt.Caching;
 using MixCacheOrt.Pipelines;
 
 namespace MixCacheOrt.Cli.Reports;
@@ -45,12 +44,7 @@ internal static class RunReport
         }
 
         var modeCounts = new JsonObject();
-        foreach (IGrouping<string, StepTrace> g in r.Trace.GroupBy(s => s.Decision.Mode == StepMode.BlockReuse ? s.Decision.ToString() : s.Decision.Mode switch
-        {
-            StepMode.Full => "full",
-            StepMode.StepReuse => "step",
-            _ => "cfg",
-        }))
+        foreach (IGrouping<string, StepTrace> g in r.Trace.GroupBy(s => s.Decision.ToString()))
         {
             modeCounts[g.Key] = g.Count();
         }

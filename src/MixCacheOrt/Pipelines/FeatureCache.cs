@@ -13,6 +13,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 {
     private readonly DeviceTensorOps ops;
     private readonly Dictionary<int, OrtValue> blocks = [];
+    private readonly HashSet<int> cachedBlocks = []; // the keys of blocks, kept so availability checks do not allocate
     private readonly Dictionary<int, float[]> previousHost = [];
     private readonly Dictionary<int, float[]> currentHost = [];
     private readonly HashSet<int> computed = [];
@@ -24,7 +25,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public float[]? CfgDelta { get; private set; }
 
-    public IReadOnlySet<int> CachedBlocks => this.blocks.Keys.ToHashSet();
+    public IReadOnlySet<int> CachedBlocks => this.cachedBlocks;
 
     public IReadOnlyCollection<int> Computed => this.computed;
 
@@ -71,6 +72,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
             }
 
             this.blocks[index] = cond;
+            this.cachedBlocks.Add(index);
             this.computed.Add(index);
         }
 
@@ -125,5 +127,6 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         }
 
         this.blocks.Clear();
+        this.cachedBlocks.Clear();
     }
 }

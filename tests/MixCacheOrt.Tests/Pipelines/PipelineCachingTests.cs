@@ -1,31 +1,13 @@
 using MixCacheOrt.Caching;
-using MixCacheOrt.Models;
 using MixCacheOrt.Pipelines;
 using MixCacheOrt.Tests.TestUtilities;
 
 namespace MixCacheOrt.Tests.Pipelines;
 
 /// <summary>The pipeline's execution of each cache mode, checked from what the policy observes, and flat memory over a batch.</summary>
-public sealed class PipelineCachingTests
+public sealed class PipelineCachingTests : ShippedPipelineFixture
 {
     private const float Guidance = 5f;
-    private ModelPackage package = null!;
-    private TextToVideoPipeline pipeline = null!;
-
-    [OneTimeSetUp]
-    public void Load()
-    {
-        this.package = ModelPackage.Load(ShippedModel.Directory, new ExecutionSettings { Threads = 2 });
-        this.pipeline = new TextToVideoPipeline(this.package);
-    }
-
-    [OneTimeTearDown]
-    public void Unload()
-    {
-        this.pipeline.Dispose();
-        this.package.Dispose();
-    }
-
     private static readonly CacheDecision[] Script =
         [CacheDecision.Full, CacheDecision.ReuseStep, CacheDecision.ReuseCfg, CacheDecision.ReuseBlock(6), CacheDecision.Full];
 
@@ -33,8 +15,8 @@ public sealed class PipelineCachingTests
     public void EachModeComputesWhatItShould()
     {
         var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });
-        GenerationResult r = this.pipeline.Generate(new GenerationRequest { Prompt = "a red circle moving right", Seed = 1, Steps = 5, Guidance = Guidance }, policy);
-        int l = this.package.Manifest.Blocks.Count;
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest { Prompt = "a red circle moving right", Seed = 1, Steps = 5, Guidance = Guidance }, policy);
+        int l = this.Package.Manifest.Blocks.Count;
         Assert.That(r.Trace.Select(s => s.BlockEvaluations), Is.EqualTo(new[] { 2 * l, 0, l, l - 7, 2 * l }));
         Assert.That(r.Trace.Select(s => s.Decision.ToString()), Is.EqualTo(new[] { "full", "step", "cfg", "block_6", "full" }));
 
@@ -58,8 +40,8 @@ public sealed class PipelineCachingTests
 
         // full steps capture every candidate, conditional row only
         Assert.That(o[4].Blocks.Keys, Is.EquivalentTo(new[] { 3, 6, 9 }));
-        Assert.That(o[4].Blocks[3].Current, Has.Length.EqualTo(this.package.Manifest.Geometry.Tokens * 128));
-        Assert.That(r.CacheBytesPeak, Is.GreaterThanOrEqualTo(3L * this.package.Manifest.Geometry.Tokens * 128 * sizeof(float)));
+        Assert.That(o[4].Blocks[3].Current, Has.Length.EqualTo(this.Package.Manifest.Geometry.Tokens * 128));
+        Assert.That(r.CacheBytesPeak, Is.GreaterThanOrEqualTo(3L * this.Package.Manifest.Geometry.Tokens * 128 * sizeof(float)));
         Assert.That(policy.Resets, Is.EqualTo(2), "reset before and after the generation");
     }
 
@@ -70,8 +52,8 @@ public sealed class PipelineCachingTests
         var full = new ScriptedCachePolicy([CacheDecision.Full], new HashSet<int> { 6 });
         var eager = new ScriptedCachePolicy([CacheDecision.ReuseBlock(6)], new HashSet<int> { 6 });
         var request = new GenerationRequest { Prompt = "a blue square moving up", Seed = 2, Steps = 1 };
-        GenerationResult a = this.pipeline.Generate(request, full);
-        GenerationResult b = this.pipeline.Generate(request, eager);
+        GenerationResult a = this.Pipeline.Generate(request, full);
+        GenerationResult b = this.Pipeline.Generate(request, eager);
         Assert.That(b.Trace[0].Decision, Is.EqualTo(CacheDecision.Full));
         Assert.That(b.Latent, Is.EqualTo(a.Latent));
         Assert.That(eager.Observations[0].Blocks[6].Current, Is.EqualTo(full.Observations[0].Blocks[6].Current));
@@ -83,8 +65,8 @@ public sealed class PipelineCachingTests
         var trace = new RedundancyTracePolicy([3, 6, 9]);
         var full = new ScriptedCachePolicy([CacheDecision.Full], new HashSet<int> { 3, 6, 9 });
         var request = new GenerationRequest { Prompt = "a red circle moving right", Seed = 4, Steps = 3 };
-        GenerationResult traced = this.pipeline.Generate(request, trace);
-        GenerationResult plain = this.pipeline.Generate(request, full);
+        GenerationResult traced = this.Pipeline.Generate(request, trace);
+        GenerationResult plain = this.Pipeline.Generate(request, full);
         Assert.That(traced.Latent, Is.EqualTo(plain.Latent), "tracing does not change the computation");
         Assert.That(traced.Trace[0].Metrics.Keys, Is.EquivalentTo(new[] { "D_cfg" }), "step 0 has no previous step");
         Assert.That(traced.Trace[2].Metrics.Keys, Is.EquivalentTo(new[] { "D_step", "D_cfg", "D_block_3", "D_block_6", "D_block_9" }));
@@ -100,12 +82,12 @@ public sealed class PipelineCachingTests
     [Test]
     public void MixCacheWithTheShippedProfileCachesAndIsDeterministic()
     {
-        var context = new CachePolicyContext(this.package.Manifest.Blocks.Count, this.package.Manifest.Blocks.Candidates, this.package.Directory);
+        var context = new CachePolicyContext(this.Package.Manifest.Blocks.Count, this.Package.Manifest.Blocks.Candidates, this.Package.Directory);
         ICachePolicy policy = CachePolicyFactory.Create("mixcache-eff", context);
         var request = new GenerationRequest { Prompt = "a green square moving up slowly on a dark background", Seed = 42, Steps = 30 };
-        GenerationResult a = this.pipeline.Generate(request, policy);
-        GenerationResult b = this.pipeline.Generate(request, policy);
-        int l = this.package.Manifest.Blocks.Count;
+        GenerationResult a = this.Pipeline.Generate(request, policy);
+        GenerationResult b = this.Pipeline.Generate(request, policy);
+        int l = this.Package.Manifest.Blocks.Count;
         Assert.That(a.Trace.Count(s => s.Decision.Mode != StepMode.Full), Is.GreaterThan(0), "some steps are cached");
         Assert.That(a.Trace.Sum(s => s.BlockEvaluations), Is.LessThan(2 * l * 30));
         Assert.That(b.Trace.Select(s => s.Decision), Is.EqualTo(a.Trace.Select(s => s.Decision)), "same seed, same decisions");
@@ -120,14 +102,14 @@ public sealed class PipelineCachingTests
         var request = new GenerationRequest { Prompt = "a green triangle moving left", Seed = 3, Steps = 5 };
         for (int i = 0; i < 5; i++)
         {
-            this.pipeline.Generate(request, policy);
+            this.Pipeline.Generate(request, policy);
         }
 
         ProcessMemory.Settle();
         long before = ProcessMemory.ResidentBytes();
         for (int i = 0; i < 60; i++)
         {
-            this.pipeline.Generate(request with { Seed = (ulong)i }, policy);
+            this.Pipeline.Generate(request with { Seed = (ulong)i }, policy);
             policy.Observations.Clear();
         }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MixCacheOrt.Models;
 using MixCacheOrt.Numerics;
 using MixCacheOrt.Pipelines;
 using MixCacheOrt.Tests.TestUtilities;
@@ -7,25 +6,8 @@ using MixCacheOrt.Tests.TestUtilities;
 namespace MixCacheOrt.Tests.Pipelines;
 
 /// <summary>C# full compute against the PyTorch reference sampler (models/tiny-wan/reference, written by exporters/export.py).</summary>
-public sealed class TextToVideoPipelineTests
+public sealed class TextToVideoPipelineTests : ShippedPipelineFixture
 {
-    private ModelPackage package = null!;
-    private TextToVideoPipeline pipeline = null!;
-
-    [OneTimeSetUp]
-    public void Load()
-    {
-        this.package = ModelPackage.Load(ShippedModel.Directory, new ExecutionSettings { Threads = 2 });
-        this.pipeline = new TextToVideoPipeline(this.package);
-    }
-
-    [OneTimeTearDown]
-    public void Unload()
-    {
-        this.pipeline.Dispose();
-        this.package.Dispose();
-    }
-
     private static (string Prompt, ulong Seed, double Guidance, float[] Noise) Reference()
     {
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(ShippedModel.PathOf("reference", "reference.json")));
@@ -46,12 +28,12 @@ public sealed class TextToVideoPipelineTests
     {
         (string prompt, ulong seed, double guidance, float[] noise) = Reference();
         float[] expected = NpyFile.Read<float>(ShippedModel.PathOf("reference", "latent_steps10.npy")).Data;
-        GenerationResult r = this.pipeline.Generate(new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 10, Guidance = guidance, InitialNoise = noise });
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 10, Guidance = guidance, InitialNoise = noise });
         double maxAbs = r.Latent.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         Assert.That(maxAbs, Is.LessThan(1e-3), $"max |C# - PyTorch| = {maxAbs:E2}");
         Assert.That(r.Trace, Has.Count.EqualTo(10));
-        Assert.That(r.Trace.All(s => s.BlockEvaluations == 2 * this.package.Manifest.Blocks.Count));
-        Assert.That(r.Frames, Has.Length.EqualTo(this.package.Manifest.Geometry.Frames * this.package.Manifest.Geometry.Height * this.package.Manifest.Geometry.Width * 3));
+        Assert.That(r.Trace.All(s => s.BlockEvaluations == 2 * this.Package.Manifest.Blocks.Count));
+        Assert.That(r.Frames, Has.Length.EqualTo(this.Package.Manifest.Geometry.Frames * this.Package.Manifest.Geometry.Height * this.Package.Manifest.Geometry.Width * 3));
         Assert.That(r.Frames, Is.All.InRange(0f, 1f));
     }
 
@@ -61,7 +43,7 @@ public sealed class TextToVideoPipelineTests
     {
         (string prompt, ulong seed, double guidance, float[] noise) = Reference();
         float[] expected = NpyFile.Read<float>(ShippedModel.PathOf("reference", "latent_steps50.npy")).Data;
-        GenerationResult r = this.pipeline.Generate(new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 50, Guidance = guidance, InitialNoise = noise });
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest { Prompt = prompt, Seed = seed, Steps = 50, Guidance = guidance, InitialNoise = noise });
         double maxAbs = r.Latent.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         Assert.That(maxAbs, Is.LessThan(1e-3), $"max |C# - PyTorch| = {maxAbs:E2}");
     }
@@ -70,13 +52,13 @@ public sealed class TextToVideoPipelineTests
     public void SameSeedGivesIdenticalOutputAndCancellationStopsAtAStepBoundary()
     {
         var request = new GenerationRequest { Prompt = "a yellow circle moving down", Seed = 9, Steps = 3 };
-        GenerationResult a = this.pipeline.Generate(request);
-        GenerationResult b = this.pipeline.Generate(request);
+        GenerationResult a = this.Pipeline.Generate(request);
+        GenerationResult b = this.Pipeline.Generate(request);
         Assert.That(b.Latent, Is.EqualTo(a.Latent));
 
         using var cts = new CancellationTokenSource();
         int seen = 0;
-        Assert.Throws<OperationCanceledException>(() => this.pipeline.Generate(request with { Steps = 10 }, onStep: _ =>
+        Assert.Throws<OperationCanceledException>(() => this.Pipeline.Generate(request with { Steps = 10 }, onStep: _ =>
         {
             if (++seen == 2)
             {
