@@ -40,6 +40,7 @@ internal static class Program
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(CalibrateCommand.Create());
         return root;
     }
 }

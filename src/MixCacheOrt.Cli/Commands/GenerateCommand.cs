@@ -110,7 +110,7 @@ internal static class GenerateCommand
         }
 
         float[]? initialNoise = o.NoiseFile is null ? null : LoadNoise(o.NoiseFile, package.Manifest.Geometry);
-        var policyContext = new CachePolicyContext(package.Manifest.Blocks.Count, package.Manifest.Blocks.Candidates, package.Directory);
+        var policyContext = CachePolicyContext.For(package);
         ICachePolicy policy = CachePolicyFactory.Create(o.Cache, policyContext);
         var context = new RunContext(package.Manifest.Name, package.Directory, package.Manifest.Blocks.Count,
             o.Provider.ToString().ToLowerInvariant(), o.Threads, OrtRuntime.Version, o.NoiseFile);

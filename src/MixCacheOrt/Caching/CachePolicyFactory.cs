@@ -1,4 +1,6 @@
+using MixCacheOrt.Caching.Baselines;
 using MixCacheOrt.Caching.MixCache;
+using MixCacheOrt.Models;
 
 namespace MixCacheOrt.Caching;
 
@@ -18,6 +20,14 @@ public static class CachePolicyFactory
         ["mixcache-cfg-only"] = c => MixCache("mixcache-cfg-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Cfg }),
         ["mixcache-block-only"] = c => MixCache("mixcache-block-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Block }),
         ["mixcache-no-penalty"] = c => MixCache("mixcache-no-penalty", c, MixCacheOptions.Efficiency with { Penalty = false }),
+
+        // Baselines (issue #6; facts in docs/caching-baselines.md, deviations in each policy's remarks).
+        ["teacache-0.1"] = c => TeaCache("teacache-0.1", c, 0.1),
+        ["teacache-0.14"] = c => TeaCache("teacache-0.14", c, 0.14),
+        ["fastercache"] = c => new FasterCachePolicy("fastercache", new FasterCacheOptions(), c.ResolveLatentShape()),
+        ["pab"] = _ => new PabPolicy("pab", new PabOptions()),
+        ["blockdance"] = c => new BlockDancePolicy("blockdance", new BlockDanceOptions(), c.BlockCount),
+        ["blockdance-n4"] = c => new BlockDancePolicy("blockdance-n4", new BlockDanceOptions { GroupSize = 4 }, c.BlockCount),
     };
 
     public static IReadOnlyCollection<string> Names => Policies.Keys;
@@ -28,9 +38,28 @@ public static class CachePolicyFactory
             ? create(context)
             : throw new ArgumentException($"unknown cache policy '{name}'; choose one of: {string.Join(", ", Policies.Keys)}");
 
+    private static TeaCachePolicy TeaCache(string name, CachePolicyContext c, double threshold)
+    {
+        TeaCacheCalibration calibration = TeaCacheCalibration.Load(Path.Combine(c.ModelDirectory, TeaCacheCalibration.FileName));
+        return new TeaCachePolicy(name, new TeaCacheOptions
+        {
+            Threshold = threshold,
+            Coefficients = calibration.Coefficients,
+            UseRetentionSteps = calibration.Input == "e0",
+        });
+    }
+
     private static MixCachePolicy MixCache(string name, CachePolicyContext c, MixCacheOptions options) =>
         new(name, MixCacheProfile.Load(Path.Combine(c.ModelDirectory, MixCacheProfile.FileName)), options, c.DefaultCandidates);
 }
 
-/// <summary>What a policy may need to be built: the model's block count, default block candidates and package folder (profiles).</summary>
-public sealed record CachePolicyContext(int BlockCount, IReadOnlyList<int> DefaultCandidates, string ModelDirectory);
+/// <summary>What a policy may need to be built: the model's block count, default block candidates, package folder (profiles) and latent shape.</summary>
+public sealed record CachePolicyContext(int BlockCount, IReadOnlyList<int> DefaultCandidates, string ModelDirectory, IReadOnlyList<long>? LatentShape = null)
+{
+    /// <summary>The context of a loaded package.</summary>
+    public static CachePolicyContext For(ModelPackage package) =>
+        new(package.Manifest.Blocks.Count, package.Manifest.Blocks.Candidates, package.Directory, package.Manifest.Geometry.LatentShape);
+
+    /// <summary>[C, F, H, W] of the latent: given, or read from the package's manifest.</summary>
+    public IReadOnlyList<long> ResolveLatentShape() => this.LatentShape ?? ModelPackage.ReadManifest(this.ModelDirectory).Geometry.LatentShape;
+}

@@ -21,13 +21,55 @@ public interface ICachePolicy
 
     /// <summary>What step <see cref="StepObservation.Step"/> computed; the policy may read outputs and record metrics in the trace.</summary>
     void Observe(StepObservation observation);
+
+    /// <summary>Extra state the pipeline must keep or compute for this policy (residuals, per-branch blocks, time embeddings).</summary>
+    CacheNeeds Needs => CacheNeeds.None;
+
+    /// <summary>The model timestep of every step (σ · 1000 for flow matching), given after <see cref="Reset"/>.</summary>
+    void SetTimesteps(IReadOnlyList<float> timesteps)
+    {
+    }
+
+    /// <summary>
+    /// With <see cref="CacheNeeds.TimeEmbedding"/> or <see cref="CacheNeeds.TimeProjection"/>: the embedding of every step's
+    /// timestep (<c>e</c> or <c>e0</c>), given after <see cref="Reset"/> and before the first <see cref="Decide"/>.
+    /// </summary>
+    void SetTimeEmbeddings(IReadOnlyList<float[]> perStep)
+    {
+    }
+
+    /// <summary>
+    /// For <see cref="StepMode.CfgReuse"/>/<see cref="StepMode.BlockReuse"/>: estimates the unconditional output from the
+    /// conditional one. Returns false to use the default, <c>cond + Δcfg</c> of the last full step.
+    /// </summary>
+    bool EstimateUnconditional(int step, ReadOnlySpan<float> cond, Span<float> uncond) => false;
+}
+
+/// <summary>What a policy needs the pipeline to keep beyond the last output, Δcfg and the conditional block outputs.</summary>
+[Flags]
+public enum CacheNeeds
+{
+    None = 0,
+
+    /// <summary>Full steps capture what the block stack added (both branches), for <see cref="StepMode.ResidualReuse"/>.</summary>
+    Residual = 1,
+
+    /// <summary>Candidate block outputs are kept for both branches, for <see cref="StepMode.BranchBlockReuse"/>.</summary>
+    BranchBlocks = 2,
+
+    /// <summary>The time embedding <c>e</c> of every step (<see cref="ICachePolicy.SetTimeEmbeddings"/>).</summary>
+    TimeEmbedding = 4,
+
+    /// <summary>The 6-way time projection <c>e0</c> of every step (<see cref="ICachePolicy.SetTimeEmbeddings"/>).</summary>
+    TimeProjection = 8,
 }
 
 /// <summary>What the pipeline's feature cache holds at the start of a step.</summary>
 /// <param name="HasOutput">A previous guided output exists (step reuse possible).</param>
 /// <param name="HasCfgDelta">A Δcfg from a full step exists (cfg and block reuse possible).</param>
 /// <param name="CachedBlocks">Blocks whose conditional output is cached.</param>
-public readonly record struct CacheAvailability(bool HasOutput, bool HasCfgDelta, IReadOnlySet<int> CachedBlocks);
+/// <param name="HasResidual">A block-stack residual of both branches exists (residual reuse possible).</param>
+public readonly record struct CacheAvailability(bool HasOutput, bool HasCfgDelta, IReadOnlySet<int> CachedBlocks, bool HasResidual = false);
 
 /// <summary>The policy that never caches: every step is <see cref="StepMode.Full"/>.</summary>
 public sealed class NoCachePolicy : ICachePolicy

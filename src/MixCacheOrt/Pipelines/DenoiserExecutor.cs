@@ -74,10 +74,21 @@ public sealed class DenoiserExecutor : IDisposable
             throw new ArgumentException($"resume needs a block index in [0, {this.BlockCount - 2}] and its hidden state", nameof(request));
         }
 
+        if (request.SkipBlocksResidual is not null && (request.ResumeAfterBlock is not null || request.CaptureResidual))
+        {
+            throw new ArgumentException("a residual skip runs no block: it cannot resume from a block or capture a residual", nameof(request));
+        }
+
+        if (request.SkipBlocksResidual is not null)
+        {
+            first = this.BlockCount;
+        }
+
         long start = Stopwatch.GetTimestamp();
         var captured = new Dictionary<int, OrtValue>();
         OrtOutputs? preOut = null;
         OrtValue? hidden = null;
+        OrtValue? residual = null;
         bool ownsHidden = false;
         try
         {
@@ -115,6 +126,12 @@ public sealed class DenoiserExecutor : IDisposable
             OrtValue e0 = preOut["e0"];
             OrtValue context = preOut["context"];
             hidden = first == 0 ? preOut["hidden"] : request.ResumeHidden!;
+            if (request.SkipBlocksResidual is { } skip)
+            {
+                // Residual cache (TeaCache-style): the block stack is replaced by the residual it added last time.
+                hidden = this.Ops.Add(preOut["hidden"], skip);
+                ownsHidden = true;
+            }
 
             for (int i = first; i < this.BlockCount; i++)
             {
@@ -144,6 +161,11 @@ public sealed class DenoiserExecutor : IDisposable
                 }
             }
 
+            if (request.CaptureResidual)
+            {
+                residual = this.Ops.Subtract(hidden, preOut["hidden"]);
+            }
+
             long afterBlocks = Stopwatch.GetTimestamp();
             this.post.BindInput(this.hiddenIn, hidden);
             this.post.BindInput("e", preOut["e"]);
@@ -159,8 +181,12 @@ public sealed class DenoiserExecutor : IDisposable
             long end = Stopwatch.GetTimestamp();
             var result = new DenoiserOutput(velocity, batch, latentSize, captured, new PassTimings(
                 Stopwatch.GetElapsedTime(start, afterPre), Stopwatch.GetElapsedTime(afterPre, afterBlocks), Stopwatch.GetElapsedTime(afterBlocks, end)),
-                this.BlockCount - first);
+                this.BlockCount - first)
+            {
+                Residual = residual,
+            };
             captured = null!;
+            residual = null;
             return result;
         }
         finally
@@ -178,8 +204,40 @@ public sealed class DenoiserExecutor : IDisposable
                 hidden.Dispose();
             }
 
+            residual?.Dispose();
             preOut?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The time embedding <paramref name="output"/> (<c>e</c> [dim] or <c>e0</c> [6·dim]) for <paramref name="timestep"/>,
+    /// on the host. It depends on the timestep only, so policies that compare it across steps (TeaCache) can get the
+    /// whole schedule before the first step; <c>pre</c> runs once on a zero latent.
+    /// </summary>
+    public float[] TimeEmbedding(float timestep, OrtValue conditionalContext, string output = "e")
+    {
+        ArgumentNullException.ThrowIfNull(conditionalContext);
+        if (output is not ("e" or "e0"))
+        {
+            throw new ArgumentException($"time embedding output must be 'e' or 'e0', not '{output}'", nameof(output));
+        }
+
+        ModelGeometry g = this.Package.Manifest.Geometry;
+        float[] zeros = new float[g.LatentElementCount];
+        using OrtValue latent = OrtValue.CreateTensor(zeros, [1, .. g.LatentShape]);
+        using OrtValue t = OrtValue.CreateTensor(new[] { timestep }, [1]);
+        this.pre.BindInput("latent", latent);
+        this.pre.BindInput("timestep", t);
+        this.pre.BindInput("context_raw", conditionalContext);
+        foreach (string name in (string[])["hidden", "e", "e0", "context"])
+        {
+            this.pre.BindOutputToDevice(name, name == output ? OrtMemoryInfo.Cpu : this.activations);
+        }
+
+        this.pre.Run(this.runOptions);
+        using OrtOutputs outputs = this.pre.GetBoundOutputValues();
+        this.pre.ClearBoundInputs();
+        return outputs[output].ToArray<float>();
     }
 
     public void Dispose()
@@ -218,6 +276,12 @@ public sealed class DenoiserRequest
 
     /// <summary>Blocks whose outputs the pass returns (owned by the caller).</summary>
     public IReadOnlySet<int> Capture { get; init; } = new HashSet<int>();
+
+    /// <summary>Residual cache: run no block; the hidden state entering <c>post</c> is <c>pre</c>'s hidden + this [Batch, tokens, dim]; not owned by the pass.</summary>
+    public OrtValue? SkipBlocksResidual { get; init; }
+
+    /// <summary>Return what the blocks added to the hidden state (last block output − <c>pre</c>'s hidden) as <see cref="DenoiserOutput.Residual"/>.</summary>
+    public bool CaptureResidual { get; init; }
 }
 
 /// <summary>Time spent in the three stages of a pass.</summary>
@@ -249,6 +313,17 @@ public sealed class DenoiserOutput : IDisposable
     /// <summary>Transformer blocks this pass executed (for the compute accounting of caching).</summary>
     public int BlocksRun { get; }
 
+    /// <summary>What the blocks added to the hidden state, when requested ([Batch, tokens, dim]; take ownership with <see cref="TakeResidual"/>).</summary>
+    public OrtValue? Residual { get; internal set; }
+
+    /// <summary>Takes ownership of <see cref="Residual"/>.</summary>
+    public OrtValue TakeResidual()
+    {
+        OrtValue v = this.Residual ?? throw new InvalidOperationException("the pass did not capture its residual");
+        this.Residual = null;
+        return v;
+    }
+
     /// <summary>Captured block outputs by block index ([Batch, tokens, dim], on the activation device).</summary>
     public Dictionary<int, OrtValue> Captured { get; }
 
@@ -276,5 +351,7 @@ public sealed class DenoiserOutput : IDisposable
         }
 
         this.Captured.Clear();
+        this.Residual?.Dispose();
+        this.Residual = null;
     }
 }

@@ -7,13 +7,16 @@ namespace MixCacheOrt.Pipelines;
 /// <summary>
 /// Tensor operations on activations wherever they live (CPU memory or CUDA device memory), done by tiny ONNX graphs
 /// run on the package's execution provider, so no activation passes through managed arrays:
-/// batch slicing (the conditional half of a batch-2 activation) and the explicit copy to host.
+/// batch slicing (the conditional half of a batch-2 activation), element-wise add/subtract (residual caches) and the
+/// explicit copy to host.
 /// </summary>
 internal sealed class DeviceTensorOps : IDisposable
 {
     private static readonly int[] SupportedRanks = [3, 5];
     private readonly Dictionary<int, OrtSession> slicers = [];
     private readonly Dictionary<int, OrtSession> hostCopiers = [];
+    private readonly OrtSession adder;
+    private readonly OrtSession subtractor;
     private readonly OrtMemoryInfo activationMemory;
     private readonly long[] start = new long[1];
     private readonly long[] end = new long[1];
@@ -29,6 +32,9 @@ internal sealed class DeviceTensorOps : IDisposable
                 this.slicers[rank] = OrtSession.FromBytes(Resource($"slice_batch_r{rank}.onnx"), options);
                 this.hostCopiers[rank] = OrtSession.FromBytes(Resource($"to_host_r{rank}.onnx"), options);
             }
+
+            this.adder = OrtSession.FromBytes(Resource("add_r3.onnx"), options);
+            this.subtractor = OrtSession.FromBytes(Resource("sub_r3.onnx"), options);
         }
         catch
         {
@@ -49,6 +55,23 @@ internal sealed class DeviceTensorOps : IDisposable
         binding.BindInput("x", value);
         binding.BindInput("start", startValue);
         binding.BindInput("end", endValue);
+        binding.BindOutputToDevice("y", this.activationMemory);
+        binding.Run();
+        using OrtOutputs outputs = binding.GetBoundOutputValues();
+        return outputs.Take(0);
+    }
+
+    /// <summary><paramref name="a"/> + <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
+    public OrtValue Add(OrtValue a, OrtValue b) => this.Binary(this.adder, a, b);
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
+    public OrtValue Subtract(OrtValue a, OrtValue b) => this.Binary(this.subtractor, a, b);
+
+    private OrtValue Binary(OrtSession session, OrtValue a, OrtValue b)
+    {
+        using OrtIoBinding binding = session.CreateIoBinding();
+        binding.BindInput("a", a);
+        binding.BindInput("b", b);
         binding.BindOutputToDevice("y", this.activationMemory);
         binding.Run();
         using OrtOutputs outputs = binding.GetBoundOutputValues();
@@ -100,6 +123,9 @@ internal sealed class DeviceTensorOps : IDisposable
         {
             s.Dispose();
         }
+
+        this.adder?.Dispose();
+        this.subtractor?.Dispose();
 
         this.slicers.Clear();
         this.hostCopiers.Clear();

@@ -13,6 +13,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 {
     private readonly DeviceTensorOps ops;
     private readonly Dictionary<int, OrtValue> blocks = [];
+    private readonly Dictionary<int, OrtValue> branchBlocks = []; // both CFG branches (batch 2), for BranchBlockReuse
     private readonly HashSet<int> cachedBlocks = []; // the keys of blocks, kept so availability checks do not allocate
     private readonly Dictionary<int, float[]> previousHost = [];
     private readonly Dictionary<int, float[]> currentHost = [];
@@ -27,15 +28,38 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public IReadOnlySet<int> CachedBlocks => this.cachedBlocks;
 
+    /// <summary>What the block stack added at the last full step, both branches [2, tokens, dim].</summary>
+    public OrtValue? Residual { get; private set; }
+
     public IReadOnlyCollection<int> Computed => this.computed;
 
     /// <summary>Bytes held by cached tensors (block outputs, Δcfg, last output): the extra memory caching costs.</summary>
     public long BytesHeld =>
-        this.blocks.Values.Sum(v => v.SizeInBytes) + (sizeof(float) * ((this.CfgDelta?.LongLength ?? 0) + (this.LastOutput?.LongLength ?? 0)));
+        this.blocks.Values.Sum(v => v.SizeInBytes) + this.branchBlocks.Values.Sum(v => v.SizeInBytes) + (this.Residual?.SizeInBytes ?? 0) + (sizeof(float) * ((this.CfgDelta?.LongLength ?? 0) + (this.LastOutput?.LongLength ?? 0)));
 
-    public CacheAvailability Availability => new(this.LastOutput is not null, this.CfgDelta is not null, this.CachedBlocks);
+    public CacheAvailability Availability => new(this.LastOutput is not null, this.CfgDelta is not null, this.CachedBlocks, this.Residual is not null);
 
     public OrtValue Block(int index) => this.blocks[index];
+
+    public OrtValue? BranchBlock(int index) => this.branchBlocks.GetValueOrDefault(index);
+
+    /// <summary>Replaces the cached residual (takes ownership).</summary>
+    public void SetResidual(OrtValue residual)
+    {
+        this.Residual?.Dispose();
+        this.Residual = residual;
+    }
+
+    /// <summary>Keeps both branches of a batch-2 block output (takes ownership), replacing the previous one.</summary>
+    public void SetBranchBlock(int index, OrtValue value)
+    {
+        if (this.branchBlocks.Remove(index, out OrtValue? old))
+        {
+            old.Dispose();
+        }
+
+        this.branchBlocks[index] = value;
+    }
 
     public void SetCfgDelta(ReadOnlySpan<float> cond, ReadOnlySpan<float> uncond)
     {
@@ -128,5 +152,13 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
         this.blocks.Clear();
         this.cachedBlocks.Clear();
+        foreach (OrtValue v in this.branchBlocks.Values)
+        {
+            v.Dispose();
+        }
+
+        this.branchBlocks.Clear();
+        this.Residual?.Dispose();
+        this.Residual = null;
     }
 }

@@ -65,8 +65,19 @@ public sealed class TextToVideoPipeline : IDisposable
         var trace = new List<StepTrace>(steps);
         using var cache = new FeatureCache(this.executor.Ops);
         policy.Reset(steps, this.executor.BlockCount);
-        float[] guided = new float[latentSize];
+        CacheNeeds needs = policy.Needs;
+        policy.SetTimesteps([.. Enumerable.Range(0, steps).Select(scheduler.Timestep)]);
         TimeSpan full = TimeSpan.Zero, cached = TimeSpan.Zero, overhead = TimeSpan.Zero;
+        if ((needs & (CacheNeeds.TimeEmbedding | CacheNeeds.TimeProjection)) != 0)
+        {
+            // Counted as decision overhead: the reference implementations compute it inside their forward.
+            long embedStart = Stopwatch.GetTimestamp();
+            string name = (needs & CacheNeeds.TimeProjection) != 0 ? "e0" : "e";
+            policy.SetTimeEmbeddings([.. Enumerable.Range(0, steps).Select(k => this.executor.TimeEmbedding(scheduler.Timestep(k), contextCond, name))]);
+            overhead += Stopwatch.GetElapsedTime(embedStart);
+        }
+
+        float[] guided = new float[latentSize];
         long peakBytes = 0;
         long denoiseStart = Stopwatch.GetTimestamp();
         for (int k = 0; k < steps; k++)
@@ -85,11 +96,25 @@ public sealed class TextToVideoPipeline : IDisposable
             {
                 case StepMode.Full:
                 {
-                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, cache, resumeAfter: null);
+                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, cache, resumeAfter: null,
+                        captureResidual: (needs & CacheNeeds.Residual) != 0);
                     cond = pass.Conditional.ToArray();
                     uncond = pass.Unconditional.ToArray();
                     Guidance.Combine(cond, uncond, (float)guidance, guided);
                     cache.SetCfgDelta(cond, uncond);
+                    if (pass.Residual is not null)
+                    {
+                        cache.SetResidual(pass.TakeResidual());
+                    }
+
+                    if ((needs & CacheNeeds.BranchBlocks) != 0)
+                    {
+                        foreach (int index in pass.Captured.Keys.ToArray())
+                        {
+                            cache.SetBranchBlock(index, pass.TakeCaptured(index));
+                        }
+                    }
+
                     cache.StoreBlocks(pass.Captured, 2);
                     blockEvaluations = 2 * pass.BlocksRun;
                     compute = Stopwatch.GetElapsedTime(decided);
@@ -101,13 +126,38 @@ public sealed class TextToVideoPipeline : IDisposable
                     cache.LastOutput!.CopyTo(guided, 0);
                     break;
 
+                case StepMode.ResidualReuse:
+                case StepMode.BranchBlockReuse:
+                {
+                    // Both branches from their own caches; the outputs are estimates, so observers see none of them.
+                    using DenoiserOutput pass = decision.Mode == StepMode.ResidualReuse
+                        ? this.executor.Run(new DenoiserRequest
+                        {
+                            Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2, SkipBlocksResidual = cache.Residual,
+                        })
+                        : this.executor.Run(new DenoiserRequest
+                        {
+                            Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2,
+                            ResumeAfterBlock = decision.Block, ResumeHidden = cache.BranchBlock(decision.Block),
+                        });
+                    Guidance.Combine(pass.Conditional, pass.Unconditional, (float)guidance, guided);
+                    blockEvaluations = 2 * pass.BlocksRun;
+                    compute = Stopwatch.GetElapsedTime(decided);
+                    cached += compute;
+                    break;
+                }
+
                 default:
                 {
                     int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
                     using DenoiserOutput pass = this.RunPass(latent, timestep, contextCond, policy.BlockCandidates, cache, resume);
                     cond = pass.Conditional.ToArray();
                     uncond = new float[latentSize];
-                    System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
+                    if (!policy.EstimateUnconditional(k, cond, uncond))
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
+                    }
+
                     Guidance.Combine(cond, uncond, (float)guidance, guided);
                     cache.StoreBlocks(pass.Captured, 1);
                     blockEvaluations = pass.BlocksRun;
@@ -176,7 +226,8 @@ public sealed class TextToVideoPipeline : IDisposable
     }
 
     /// <summary>One model pass; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
-    private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, FeatureCache cache, int? resumeAfter) =>
+    private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, FeatureCache cache, int? resumeAfter,
+        bool captureResidual = false) =>
         this.executor.Run(new DenoiserRequest
         {
             Latent = latent,
@@ -186,6 +237,7 @@ public sealed class TextToVideoPipeline : IDisposable
             Capture = capture,
             ResumeAfterBlock = resumeAfter,
             ResumeHidden = resumeAfter is int block ? cache.Block(block) : null,
+            CaptureResidual = captureResidual,
         });
 
     /// <summary>A decision the cache cannot serve yet (nothing cached) falls back to a full step.</summary>
@@ -194,6 +246,8 @@ public sealed class TextToVideoPipeline : IDisposable
         StepMode.StepReuse when cache.LastOutput is null => CacheDecision.Full,
         StepMode.CfgReuse when cache.CfgDelta is null => CacheDecision.Full,
         StepMode.BlockReuse when cache.CfgDelta is null || !cache.CachedBlocks.Contains(d.Block) => CacheDecision.Full,
+        StepMode.BranchBlockReuse when cache.BranchBlock(d.Block) is null => CacheDecision.Full,
+        StepMode.ResidualReuse when cache.Residual is null => CacheDecision.Full,
         _ => d,
     };
 

@@ -4,6 +4,7 @@ per tensor rank R in {3, 5} (ONNX graph inputs need a rank; all dims are symboli
 
     slice_batch_rR.onnx  x: float32[R dims], start: int64[1], end: int64[1] -> y = x[start:end] along axis 0
     to_host_rR.onnx      x: float32[R dims] -> y = x  (its output is bound to CPU memory: the copy to host)
+    add_r3.onnx / sub_r3.onnx   a, b: float32[3 dims] -> y = a + b / a - b  (residual caches)
 
 Regenerate (committed; byte-for-byte reproducible):  /usr/bin/python3 src/MixCacheOrt/Pipelines/Resources/make_tensor_ops.py
 """
@@ -37,3 +38,9 @@ for rank in (3, 5):
                            [y], initializer=[axes]), f"slice_batch_r{rank}.onnx")
     y_same = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(rank))
     save(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], f"to_host_r{rank}", [x], [y_same]), f"to_host_r{rank}.onnx")
+
+for op, name in (("Add", "add_r3"), ("Sub", "sub_r3")):
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, dims(3))
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(3))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(3))
+    save(helper.make_graph([helper.make_node(op, ["a", "b"], ["y"])], name, [a, b], [y]), f"{name}.onnx")

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using MixCacheOrt.Caching.Baselines;
+using MixCacheOrt.Models;
+using MixCacheOrt.Pipelines;
+using MixCacheOrt.Profiling;
+using Spectre.Console;
+
+namespace MixCacheOrt.Cli.Commands;
+
+/// <summary>
+/// <c>mixcache calibrate</c>: fits TeaCache's rescaling polynomial for a model from full-compute runs and writes it
+/// atomically to <c>teacache.json</c> next to the manifest (the teacache-* policies read it).
+/// </summary>
+internal static class CalibrateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Model package directory (default: models/tiny-wan)." };
+        var prompts = new Option<FileInfo?>("--prompts") { Description = "Prompts, one per line (default: <model>/prompts/profile.txt)." };
+        var count = new Option<int?>("--count") { Description = "Use only the first N prompts." };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated noise seeds.", DefaultValueFactory = _ => "1" };
+        var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
+        var input = new Option<string>("--input") { Description = "Compared embedding: e0 (TeaCache's use_ret_steps) or e.", DefaultValueFactory = _ => "e0" };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out", "-o") { Description = "Output file (default: <model>/teacache.json)." };
+        var command = new Command("calibrate", "Fit TeaCache's polynomial for a model (writes teacache.json).")
+        {
+            model, prompts, count, seeds, steps, input, threads, output,
+        };
+        command.SetAction(parse =>
+        {
+            TextWriter stdout = parse.InvocationConfiguration.Output;
+            TextWriter stderr = parse.InvocationConfiguration.Error;
+            string modelDir = parse.GetValue(model) ?? ModelLocator.DefaultModelDirectory();
+            string promptFile = parse.GetValue(prompts)?.FullName ?? Path.Combine(modelDir, "prompts", "profile.txt");
+            if (!File.Exists(promptFile))
+            {
+                stderr.WriteLine($"mixcache calibrate: prompt file '{promptFile}' does not exist; pass --prompts FILE (one prompt per line)");
+                return ExitCodes.Usage;
+            }
+
+            List<string> list = [.. File.ReadAllLines(promptFile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))];
+            if (parse.GetValue(count) is int n)
+            {
+                list = [.. list.Take(Math.Max(n, 0))];
+            }
+
+            ulong[] seedList;
+            try
+            {
+                seedList = [.. parse.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ulong.Parse)];
+            }
+            catch (FormatException)
+            {
+                stderr.WriteLine("mixcache calibrate: --seeds must be comma-separated non-negative integers, e.g. --seeds 1,2");
+                return ExitCodes.Usage;
+            }
+
+            string inputName = parse.GetValue(input)!;
+            if (list.Count == 0 || seedList.Length == 0 || parse.GetValue(steps) is < 6 || inputName is not ("e0" or "e"))
+            {
+                stderr.WriteLine("mixcache calibrate: need at least one prompt (--count >= 1) and one seed, --steps >= 6 and --input e0 or e");
+                return ExitCodes.Usage;
+            }
+
+            using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
+            using var pipeline = new TextToVideoPipeline(package);
+            string target = parse.GetValue(output) ?? Path.Combine(package.Directory, TeaCacheCalibration.FileName);
+            var runs = list.SelectMany(p => seedList.Select(s => (Prompt: p, Seed: s))).ToList();
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                TeaCacheCalibration result = null!;
+                bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
+                if (interactive)
+                {
+                    AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new RemainingTimeColumn())
+                        .Start(ctx =>
+                        {
+                            ProgressTask task = ctx.AddTask("calibrating", maxValue: runs.Count);
+                            result = TeaCacheCalibrator.Calibrate(pipeline, runs, parse.GetValue(steps), inputName, () => task.Increment(1), cancel.Token);
+                        });
+                }
+                else
+                {
+                    result = TeaCacheCalibrator.Calibrate(pipeline, runs, parse.GetValue(steps), inputName, null, cancel.Token);
+                }
+
+                result.Save(target);
+                stdout.WriteLine(FormattableString.Invariant(
+                    $"TeaCache polynomial ({result.Input}, {result.Points} points, rmse {result.Rmse:G3}): [{string.Join(", ", result.Coefficients.Select(c => c.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)))}] -> {target}"));
+                return ExitCodes.Success;
+            }
+            catch (OperationCanceledException)
+            {
+                stderr.WriteLine("mixcache calibrate: cancelled; nothing was written");
+                return ExitCodes.Cancelled;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+}
