@@ -14,12 +14,16 @@ public static class CachePolicyFactory
         ["mixcache-acc"] = c => MixCache("mixcache-acc", c, MixCacheOptions.Accuracy),
         ["mixcache-eff"] = c => MixCache("mixcache-eff", c, MixCacheOptions.Efficiency),
 
-        // Table 2 ablations of the paper (efficiency preset unless the name says otherwise).
+        // Table 2 ablations of the paper, applied to our efficiency preset ("no penalty" = neither the penalty rule nor age scaling).
         ["mixcache-n4"] = c => MixCache("mixcache-n4", c, MixCacheOptions.Efficiency with { FixedInterval = 4 }),
         ["mixcache-step-only"] = c => MixCache("mixcache-step-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Step }),
         ["mixcache-cfg-only"] = c => MixCache("mixcache-cfg-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Cfg }),
         ["mixcache-block-only"] = c => MixCache("mixcache-block-only", c, MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Block }),
-        ["mixcache-no-penalty"] = c => MixCache("mixcache-no-penalty", c, MixCacheOptions.Efficiency with { Penalty = false }),
+        ["mixcache-no-penalty"] = c => MixCache("mixcache-no-penalty", c, MixCacheOptions.Efficiency with { Penalty = false, AgeScaled = false }),
+
+        // Algorithm 1 exactly as the paper writes it (for comparison with our refinements).
+        ["mixcache-paper-acc"] = c => MixCache("mixcache-paper-acc", c, MixCacheOptions.PaperAccuracy),
+        ["mixcache-paper-eff"] = c => MixCache("mixcache-paper-eff", c, MixCacheOptions.PaperEfficiency),
 
         // Baselines (issue #6; facts in docs/caching-baselines.md, deviations in each policy's remarks).
         ["teacache-0.1"] = c => TeaCache("teacache-0.1", c, 0.1),

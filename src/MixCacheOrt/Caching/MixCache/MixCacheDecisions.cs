@@ -53,8 +53,8 @@ public static class MixCacheDecisions
     };
 }
 
-/// <summary>A cache mode with its distance D, impact I and score P = D · I.</summary>
-public readonly record struct ModeScore(CacheDecision Decision, double Distance, double Impact)
+/// <summary>A cache mode with its distance D, impact I and score P = D · I, divided by the share of a full step's block evaluations it saves when the choice is cost-aware.</summary>
+public readonly record struct ModeScore(CacheDecision Decision, double Distance, double Impact, double Saving = 1)
 {
-    public double Score => this.Distance * this.Impact;
+    public double Score => this.Distance * this.Impact / this.Saving;
 }

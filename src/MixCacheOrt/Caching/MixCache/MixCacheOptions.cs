@@ -3,6 +3,7 @@ namespace MixCacheOrt.Caching.MixCache;
 /// <summary>
 /// Knobs of <see cref="MixCachePolicy"/> (MixCache, Wei et al. 2025, arXiv 2508.12691, §3.3–3.5). The profiled
 /// values (θ, δ1, δ2, impacts) come from a <see cref="MixCacheProfile"/>; the rest select the preset and ablations.
+/// A default-constructed record is Algorithm 1 as written; <see cref="Refined"/> turns on our changes.
 /// </summary>
 public sealed record MixCacheOptions
 {
@@ -22,14 +23,62 @@ public sealed record MixCacheOptions
     /// <summary>Penalty rule: a granularity used at one step is not eligible at the next (paper §3.4). Off = ablation.</summary>
     public bool Penalty { get; init; } = true;
 
+    /// <summary>
+    /// Cost-aware greedy choice (ours): P = D · I / S, where S is the share of a full step's block evaluations the
+    /// mode saves (step 1, cfg 1/2, block_i 1 − (L − 1 − i)/(2L)), i.e. the expected error per unit of saved compute.
+    /// </summary>
+    public bool CostAware { get; init; }
+
+    /// <summary>
+    /// Per-step D_full (ours): D_full is divided by the number of steps between the two full outputs before it is
+    /// compared with δ1 and δ2, which the profiler derives from per-step distances (D_step). As written, D_full spans
+    /// N steps, so it is N times larger than the thresholds it is compared with.
+    /// </summary>
+    public bool PerStepFullDistance { get; init; }
+
+    /// <summary>
+    /// Age-scaled scores (ours): D_step and D_block_i are per-step distances, so reusing something computed a steps
+    /// ago costs about a · D. The step and block scores are multiplied by the age of what they would reuse (1 + the
+    /// consecutive step reuses before; steps since block i was computed), which discourages long reuse chains smoothly
+    /// where the penalty rule forbids a repeat outright.
+    /// </summary>
+    public bool AgeScaled { get; init; }
+
     /// <summary>Block-cache candidates; null = the model's defaults (1/4, 1/2, 3/4 of depth).</summary>
     public IReadOnlyList<int>? BlockCandidates { get; init; }
 
-    /// <summary>Accuracy-prior preset (mixcache-acc).</summary>
-    public static MixCacheOptions Accuracy => new() { Intervals = IntervalPreset.Accuracy };
+    /// <summary>
+    /// D_step at a full step that follows cached steps is measured against the last full output, per step of
+    /// distance (ours). As written, it compares with the previous output, which was a cache approximation, so it
+    /// measures the cache's own error.
+    /// </summary>
+    public bool StepDistanceFromLastFull { get; init; }
 
-    /// <summary>Efficiency-prior preset (mixcache-eff).</summary>
-    public static MixCacheOptions Efficiency => new() { Intervals = IntervalPreset.Efficiency };
+    /// <summary>Accuracy-prior preset (mixcache-acc): the paper's intervals 4/3/2 with our refinements.</summary>
+    public static MixCacheOptions Accuracy => Refined(IntervalPreset.Accuracy);
+
+    /// <summary>Efficiency-prior preset (mixcache-eff): the paper's intervals 5/4/3 with our refinements.</summary>
+    public static MixCacheOptions Efficiency => Refined(IntervalPreset.Efficiency);
+
+    /// <summary>Algorithm 1 as written, accuracy intervals (mixcache-paper-acc).</summary>
+    public static MixCacheOptions PaperAccuracy => new() { Intervals = IntervalPreset.Accuracy };
+
+    /// <summary>Algorithm 1 as written, efficiency intervals (mixcache-paper-eff).</summary>
+    public static MixCacheOptions PaperEfficiency => new() { Intervals = IntervalPreset.Efficiency };
+
+    /// <summary>
+    /// Our version of the method (measured in benchmarks/RESULTS.md): D_step from the last full output, per-step
+    /// D_full, age-scaled scores in place of the hard penalty, and cost-aware scores.
+    /// </summary>
+    public static MixCacheOptions Refined(IntervalPreset intervals) => new()
+    {
+        Intervals = intervals,
+        StepDistanceFromLastFull = true,
+        PerStepFullDistance = true,
+        AgeScaled = true,
+        Penalty = false,
+        CostAware = true,
+    };
 }
 
 /// <summary>Cache intervals N for the three D_full bands (low, middle, high distance).</summary>

@@ -12,16 +12,23 @@ namespace MixCacheOrt.Caching.MixCache;
 /// Choices where the paper is open, and why:
 /// <list type="bullet">
 /// <item>D values are refreshed by full steps only (warm-up and periodic full steps): a cached step's outputs are
-/// approximations (a step reuse would report D_step = 0 and then always win). For the same reason D_step at a full
-/// step that follows cached steps is measured against the last full output, divided by the number of steps between
-/// them, not against the previous (cached) output, which would add the cache's own error (ours; measured in
-/// benchmarks/RESULTS.md).</item>
+/// approximations (a step reuse would report D_step = 0 and then always win).</item>
 /// <item>D_block_i compares block i's conditional output with its previous computation and is divided by the number
 /// of steps between the two, so it stays a per-step distance like D_step.</item>
 /// <item>The interval counter follows Algorithm 1 literally: cnt = (cnt + 1) mod N, a full step when cnt = 0, so
 /// N − 1 cached steps separate full steps. The first interval after warm-up is the middle value.</item>
 /// <item>The warm-up trigger is one-way: once caching starts it does not return to warm-up.</item>
 /// <item>The penalty disables the whole granularity (all block candidates after a block step).</item>
+/// </list>
+/// Our changes (each a <see cref="MixCacheOptions"/> flag, all on in the mixcache-acc/eff presets, off in
+/// mixcache-paper-acc/eff; measured in benchmarks/RESULTS.md):
+/// <list type="bullet">
+/// <item><see cref="MixCacheOptions.StepDistanceFromLastFull"/>: after cached steps D_step is measured against the last
+/// full output per step of distance, not against the cached output (which adds the cache's own error).</item>
+/// <item><see cref="MixCacheOptions.PerStepFullDistance"/>: D_full per step, on the scale of δ1/δ2.</item>
+/// <item><see cref="MixCacheOptions.AgeScaled"/> instead of the penalty: step and block scores grow with the age of
+/// what they reuse, so chains of reuse end when they become costlier than the alternatives.</item>
+/// <item><see cref="MixCacheOptions.CostAware"/>: P is divided by the share of the step's compute the mode saves.</item>
 /// </list>
 /// </remarks>
 public sealed class MixCachePolicy : ICachePolicy
@@ -32,6 +39,7 @@ public sealed class MixCachePolicy : ICachePolicy
     private readonly Dictionary<int, double> blockDistance = [];
     private readonly Dictionary<int, int> blockComputedAt = [];
     private int steps;
+    private int blockCount;
     private bool caching;
     private int counter;
     private int interval;
@@ -40,6 +48,7 @@ public sealed class MixCachePolicy : ICachePolicy
     private float[]? lastFullOutput;
     private int lastFullStep = -1;
     private StepMode? previousMode;
+    private int consecutiveStepReuses;
     private CacheDecision next = CacheDecision.Full;
 
     public MixCachePolicy(string name, MixCacheProfile profile, MixCacheOptions options, IReadOnlyList<int> defaultCandidates)
@@ -60,6 +69,7 @@ public sealed class MixCachePolicy : ICachePolicy
     public void Reset(int steps, int blockCount)
     {
         this.steps = steps;
+        this.blockCount = blockCount;
         this.caching = false;
         this.counter = 0;
         this.interval = this.options.FixedInterval ?? this.options.Intervals.Middle;
@@ -70,6 +80,7 @@ public sealed class MixCachePolicy : ICachePolicy
         this.lastFullOutput = null;
         this.lastFullStep = -1;
         this.previousMode = null;
+        this.consecutiveStepReuses = 0;
         this.next = CacheDecision.Full;
     }
 
@@ -97,6 +108,7 @@ public sealed class MixCachePolicy : ICachePolicy
             this.blockComputedAt[b] = o.Step;
         }
 
+        this.consecutiveStepReuses = o.Decision.Mode == StepMode.StepReuse ? this.consecutiveStepReuses + 1 : 0;
         if (this.caching)
         {
             IReadOnlyList<ModeScore> scores = this.Scores(o.Step + 1);
@@ -121,11 +133,11 @@ public sealed class MixCachePolicy : ICachePolicy
 
     private void MeasureFullStep(StepObservation o)
     {
-        if (!o.PreviousOutput.IsEmpty && this.previousMode == StepMode.Full)
+        if (!o.PreviousOutput.IsEmpty && (this.previousMode == StepMode.Full || !this.options.StepDistanceFromLastFull))
         {
             this.stepDistance = RelativeL1.Distance(o.Output, o.PreviousOutput);
         }
-        else if (this.lastFullOutput is not null && o.Step > this.lastFullStep)
+        else if (this.options.StepDistanceFromLastFull && this.lastFullOutput is not null && o.Step > this.lastFullStep)
         {
             // The previous output was itself a cache approximation: comparing with it would add the cache's own
             // error to D_step. Use the last real output instead, per step of distance.
@@ -157,6 +169,11 @@ public sealed class MixCachePolicy : ICachePolicy
         else if (this.lastFullOutput is not null)
         {
             double fullDistance = RelativeL1.Distance(o.Output, this.lastFullOutput);
+            if (this.options.PerStepFullDistance && o.Step > this.lastFullStep)
+            {
+                fullDistance /= o.Step - this.lastFullStep;
+            }
+
             o.Metrics["D_full"] = fullDistance;
             this.interval = this.options.FixedInterval
                 ?? MixCacheDecisions.ScaleInterval(fullDistance, this.profile.Delta1, this.profile.Delta2, this.options.Intervals);
@@ -168,15 +185,23 @@ public sealed class MixCachePolicy : ICachePolicy
 
     private List<ModeScore> Scores(int step)
     {
+        bool cost = this.options.CostAware && this.blockCount > 0;
+        double stepAge = this.options.AgeScaled ? 1 + this.consecutiveStepReuses : 1;
         var scores = new List<ModeScore>
         {
-            new(CacheDecision.ReuseStep, this.stepDistance, this.profile.Impact.Step),
-            new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg),
+            new(CacheDecision.ReuseStep, stepAge * this.stepDistance, this.profile.Impact.Step),
+            new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg, cost ? 0.5 : 1),
         };
         foreach (int b in this.candidates.OrderByDescending(b => b))
         {
             double d = this.blockDistance.TryGetValue(b, out double v) ? v : double.NaN;
-            scores.Add(new ModeScore(CacheDecision.ReuseBlock(b), d, this.profile.BlockImpact(b, Math.Min(step, this.steps - 1), this.steps)));
+            if (this.options.AgeScaled && this.blockComputedAt.TryGetValue(b, out int at))
+            {
+                d *= step - at;
+            }
+
+            double saving = cost ? 1 - ((this.blockCount - 1 - b) / (2.0 * this.blockCount)) : 1;
+            scores.Add(new ModeScore(CacheDecision.ReuseBlock(b), d, this.profile.BlockImpact(b, Math.Min(step, this.steps - 1), this.steps), saving));
         }
 
         return scores;

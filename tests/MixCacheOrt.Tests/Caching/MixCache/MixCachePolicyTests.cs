@@ -66,7 +66,7 @@ public sealed class MixCachePolicyTests
     [Test]
     public void WarmUpLastsUntilTheStepDistanceFallsBelowTheta()
     {
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency, [3, 6]);
         double[] d = [1, 0.5, 0.3, 0.2, 0.15, 0.09, 0.09, 0.09, 0.09, 0.09];
         List<CacheDecision> decisions = Drive(policy, 10, k => d[k]);
         // D_step is measured at step 5 (0.09 < 0.1): steps 0..5 are full, caching starts at step 6
@@ -79,7 +79,7 @@ public sealed class MixCachePolicyTests
     [TestCase(0.5, 3)]
     public void IntervalScalesWithTheDistanceBetweenFullSteps(double fullDistance, int expectedN)
     {
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency, [3, 6]);
         // warm-up ends at step 1; the first interval is the middle one (4); afterwards every full step
         // sees D_full = the scripted value (the fake scales its level once per full step)
         List<CacheDecision> decisions = Drive(policy, 40, k => k <= 1 ? 0.05 : fullDistance);
@@ -93,7 +93,7 @@ public sealed class MixCachePolicyTests
     public void GreedyChoiceMinimisesDistanceTimesImpactAndThePenaltyForbidsRepeats()
     {
         // D_step = 0.05 (I 1 -> P .05), D_cfg = 0.2 (I 10 -> P 2), D_block = 0.01 (I 1 -> P .01): block wins, then step
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { FixedInterval = 5 }, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { FixedInterval = 5 }, [3, 6]);
         List<CacheDecision> decisions = Drive(policy, 12, _ => 0.05, blockDistance: _ => 0.01);
         Assert.That(decisions.Take(6).Select(d => d.ToString()), Is.EqualTo(new[] { "full", "full", "block_6", "step", "block_6", "step" }));
     }
@@ -101,7 +101,7 @@ public sealed class MixCachePolicyTests
     [Test]
     public void WithoutPenaltyTheBestModeRepeats()
     {
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { FixedInterval = 5, Penalty = false }, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { FixedInterval = 5, Penalty = false }, [3, 6]);
         List<CacheDecision> decisions = Drive(policy, 7, _ => 0.05, blockDistance: _ => 0.01);
         Assert.That(decisions.Skip(2).Take(4), Is.All.EqualTo(CacheDecision.ReuseBlock(6)));
     }
@@ -111,7 +111,7 @@ public sealed class MixCachePolicyTests
     [TestCase(CacheGranularities.Block, StepMode.BlockReuse)]
     public void SingleGranularityAblationsUseOnlyTheirMode(CacheGranularities only, StepMode mode)
     {
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { Granularities = only, Penalty = false }, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { Granularities = only, Penalty = false }, [3, 6]);
         List<CacheDecision> decisions = Drive(policy, 20, _ => 0.05);
         StepMode[] cached = [.. decisions.Where(d => d.Mode != StepMode.Full).Select(d => d.Mode)];
         Assert.That(cached, Is.Not.Empty);
@@ -123,7 +123,7 @@ public sealed class MixCachePolicyTests
     public void SameInputsGiveTheSameTraceAndMetricsAreRecorded()
     {
         var metrics = new List<Dictionary<string, double>>();
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Accuracy, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperAccuracy, [3, 6]);
         List<CacheDecision> a = Drive(policy, 30, k => 0.2 / (k + 1), metrics: metrics);
         List<CacheDecision> b = Drive(policy, 30, k => 0.2 / (k + 1));
         Assert.That(b, Is.EqualTo(a));
@@ -137,11 +137,62 @@ public sealed class MixCachePolicyTests
         // cached steps output 1.5x the real level (a bad approximation); D_step at the next full step must still be
         // the real per-step distance (0.05 per full step, spread over the gap), not the distance to the cached output
         var metrics = new List<Dictionary<string, double>>();
-        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { FixedInterval = 4, Granularities = CacheGranularities.Cfg }, [3, 6]);
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { FixedInterval = 4, Granularities = CacheGranularities.Cfg, StepDistanceFromLastFull = true }, [3, 6]);
         List<CacheDecision> decisions = Drive(policy, 12, _ => 0.05, metrics: metrics, cachedError: 1.5f);
         int fullAfterCache = Enumerable.Range(1, 11).First(k => decisions[k].Mode == StepMode.Full && decisions[k - 1].Mode != StepMode.Full);
         int previousFull = Enumerable.Range(0, fullAfterCache).Last(k => decisions[k].Mode == StepMode.Full);
         Assert.That(metrics[fullAfterCache]["D_step"], Is.EqualTo(0.05 / (fullAfterCache - previousFull)).Within(1e-6));
+    }
+
+    [TestCase(false, 3)]
+    [TestCase(true, 5)]
+    public void PerStepFullDistanceIsComparedWithTheThresholdsOnTheirScale(bool perStep, int expectedInterval)
+    {
+        // each full step moves the output by 12%: as written D_full = 0.12 >= delta2 (0.1) -> N = 3 (eff);
+        // per step over the first interval of 4 it is 0.03 < delta1 (0.05) -> N = 5
+        var metrics = new List<Dictionary<string, double>>();
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { PerStepFullDistance = perStep }, [3, 6]);
+        Drive(policy, 20, k => k < 3 ? 0.09 : 0.12, metrics: metrics);
+        Dictionary<string, double> firstFull = metrics.First(m => m.ContainsKey("D_full"));
+        Assert.That(firstFull["D_full"], Is.EqualTo(perStep ? 0.03 : 0.12).Within(1e-6));
+        Assert.That(firstFull["N"], Is.EqualTo(expectedInterval));
+    }
+
+    [Test]
+    public void AgeScaledStepScoreGrowsWithEachConsecutiveReuse()
+    {
+        var metrics = new List<Dictionary<string, double>>();
+        var options = MixCacheOptions.PaperEfficiency with { FixedInterval = 4, Granularities = CacheGranularities.Step, Penalty = false, AgeScaled = true };
+        List<CacheDecision> d = Drive(new MixCachePolicy("t", Profile(), options, [3, 6]), 12, _ => 0.05, metrics: metrics);
+        int full = Enumerable.Range(2, 8).First(k => d[k].Mode == StepMode.Full && d[k + 1].Mode == StepMode.StepReuse && d[k + 2].Mode == StepMode.StepReuse);
+        double p0 = metrics[full]["P_step"], p1 = metrics[full + 1]["P_step"], p2 = metrics[full + 2]["P_step"];
+        Assert.That(p1 / p0, Is.EqualTo(2).Within(1e-9), "after one reuse the reused output is two steps old");
+        Assert.That(p2 / p0, Is.EqualTo(3).Within(1e-9));
+        Assert.That(d.Skip(full + 1).Take(3).Select(x => x.Mode), Is.All.EqualTo(StepMode.StepReuse), "no hard penalty: the step cache may repeat");
+    }
+
+    [Test]
+    public void CostAwareScoresDivideByTheSavedShareOfTheStep()
+    {
+        Assert.That(new ModeScore(CacheDecision.ReuseCfg, 0.2, 3, 0.5).Score, Is.EqualTo(1.2).Within(1e-12));
+        var plain = new List<Dictionary<string, double>>();
+        var cost = new List<Dictionary<string, double>>();
+        Drive(new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency, [3, 6]), 12, _ => 0.05, metrics: plain);
+        Drive(new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { CostAware = true }, [3, 6]), 12, _ => 0.05, metrics: cost);
+        int k = plain.FindIndex(m => m.ContainsKey("P_cfg"));
+        Assert.That(cost[k]["P_cfg"], Is.EqualTo(2 * plain[k]["P_cfg"]).Within(1e-9), "cfg saves half of a full step");
+        Assert.That(cost[k]["P_step"], Is.EqualTo(plain[k]["P_step"]).Within(1e-9), "step saves all of it");
+
+        // block 6 of 12 skips blocks 0..6 for the conditional branch: saves 1 - 5/24 of the block evaluations
+        Assert.That(cost[k]["P_block_6"], Is.EqualTo(plain[k]["P_block_6"] / (1 - (5.0 / 24))).Within(1e-9));
+    }
+
+    [Test]
+    public void RefinedPresetsDifferFromThePaperOnlyInTheirRefinements()
+    {
+        Assert.That(MixCacheOptions.Efficiency with { StepDistanceFromLastFull = false, PerStepFullDistance = false, AgeScaled = false, CostAware = false, Penalty = true },
+            Is.EqualTo(MixCacheOptions.PaperEfficiency));
+        Assert.That(MixCacheOptions.Accuracy.Intervals, Is.EqualTo(IntervalPreset.Accuracy));
     }
 
     [Test]
