@@ -41,6 +41,7 @@ internal static class Program
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 }

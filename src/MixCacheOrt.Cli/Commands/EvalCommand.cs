@@ -1,0 +1,329 @@
+using System.CommandLine;
+using System.Globalization;
+using MixCacheOrt.Caching;
+using MixCacheOrt.Evaluation;
+using MixCacheOrt.Models;
+using MixCacheOrt.Ort;
+using MixCacheOrt.Pipelines;
+using Spectre.Console;
+
+namespace MixCacheOrt.Cli.Commands;
+
+/// <summary>
+/// <c>mixcache eval</c>: runs every (prompt, seed, method), measures each against full compute (<c>none</c>) of the
+/// same prompt and seed, and writes <c>results.md</c>, <c>runs.csv</c>, <c>summary.json</c> and
+/// <c>quality_vs_latency.svg</c> into a directory that appears only when complete. The table also goes to stdout.
+/// </summary>
+internal static class EvalCommand
+{
+    /// <summary>Steps of the untimed warm-up generation (ONNX Runtime's first-run allocations).</summary>
+    private const int WarmupSteps = 2;
+
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Model package directory (default: models/tiny-wan)." };
+        var prompts = new Option<FileInfo?>("--prompts") { Description = "Prompts, one per line; blank lines and # comments are skipped (default: <model>/prompts/eval.txt)." };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated noise seeds.", DefaultValueFactory = _ => "1,2" };
+        var methods = new Option<string?>("--methods")
+        {
+            Description = "Comma-separated cache policies to compare with full compute ('none' always runs first as the reference). " +
+                $"Default: {string.Join(", ", EvaluationMethods.Defaults(CachePolicyFactory.Names))}. Known: {string.Join(", ", CachePolicyFactory.Names)}.",
+        };
+        var ablation = new Option<bool>("--ablation") { Description = $"Compare the ablation set instead: {string.Join(", ", EvaluationMethods.Ablation)}." };
+        var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: eval-<time> in the current directory). Must not exist." };
+        var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var command = new Command("eval", "Compare cache policies with full compute: speedup, latency, PSNR, SSIM, prompt adherence (Table 1 / Table 2).")
+        {
+            model, prompts, seeds, methods, ablation, output, steps, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new EvalOptions
+            {
+                Model = parse.GetValue(model),
+                PromptsFile = parse.GetValue(prompts)?.FullName,
+                Seeds = parse.GetValue(seeds) ?? "1,2",
+                Methods = parse.GetValue(methods),
+                Ablation = parse.GetValue(ablation),
+                Out = parse.GetValue(output),
+                Steps = parse.GetValue(steps),
+                Threads = parse.GetValue(threads),
+                CommandLine = "mixcache " + string.Join(" ", parse.Tokens.Select(t => ShellQuote(t.Value))),
+            };
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true; // stop at the next step boundary instead of killing the process
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                return Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel.Token);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Validates, loads the model once, runs every job and writes the outputs.</summary>
+    internal static int Run(EvalOptions o, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string modelDir = o.Model ?? ModelLocator.DefaultModelDirectory();
+        Plan plan;
+        try
+        {
+            plan = Validate(o, modelDir);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"mixcache eval: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = o.Threads });
+        using var pipeline = new TextToVideoPipeline(package);
+        try
+        {
+            CheckPrompts(pipeline, plan.Prompts);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"mixcache eval: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        // Build every policy once before any generation, so a method the model cannot serve (e.g. no profile.json)
+        // fails now and not an hour into the run.
+        var policyContext = CachePolicyContext.For(package);
+        foreach (string method in plan.Methods)
+        {
+            try
+            {
+                CachePolicyFactory.Create(method, policyContext);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                stderr.WriteLine($"mixcache eval: method '{method}' cannot be used with model '{package.Manifest.Name}': {e.Message}");
+                return ExitCodes.Failure;
+            }
+        }
+
+        int stepCount = o.Steps ?? package.Manifest.Scheduler.Steps;
+        IReadOnlyList<EvaluationJob> jobs = EvaluationRunner.Plan(plan.Prompts, plan.Seeds, plan.Methods);
+        var runner = new EvaluationRunner(pipeline, name => CachePolicyFactory.Create(name, policyContext));
+        bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        IReadOnlyList<EvaluationRecord> records;
+        try
+        {
+            records = interactive
+                ? RunWithProgress(runner, jobs, plan.Prompts[0], stepCount, o.Steps, cancellationToken)
+                : RunQuietly(runner, jobs, plan.Prompts[0], stepCount, o.Steps, stderr, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("mixcache eval: cancelled; no output was written");
+            return ExitCodes.Cancelled;
+        }
+
+        var settings = new EvaluationSettings
+        {
+            CommandLine = o.CommandLine,
+            ModelName = package.Manifest.Name,
+            ModelDirectory = package.Directory,
+            PromptsFile = plan.PromptsFile,
+            Prompts = plan.Prompts,
+            Seeds = plan.Seeds,
+            Methods = plan.Methods,
+            Steps = stepCount,
+            Guidance = package.Manifest.Scheduler.Guidance,
+            Ablation = o.Ablation,
+            WarmupRuns = 1,
+        };
+        var environment = new EvaluationEnvironment
+        {
+            OrtVersion = OrtRuntime.Version,
+            Provider = "cpu",
+            Threads = o.Threads,
+            StartedUtc = started,
+            FinishedUtc = DateTimeOffset.UtcNow,
+        };
+        EvaluationReport report = EvaluationReport.Create(settings, environment, records);
+        string markdown = EvaluationOutput.Write(plan.OutDir, report);
+        stdout.Write(markdown);
+        stderr.WriteLine($"mixcache eval: wrote {plan.OutDir} ({EvaluationOutput.ResultsFile}, {EvaluationOutput.RunsFile}, " +
+            $"{EvaluationOutput.SummaryFile}, {EvaluationOutput.PlotFile})");
+        return ExitCodes.Success;
+    }
+
+    private static Plan Validate(EvalOptions o, string modelDir)
+    {
+        IReadOnlyList<string> methods;
+        try
+        {
+            if (o.Ablation && o.Methods is not null)
+            {
+                throw new UsageException("give either --methods or --ablation, not both");
+            }
+
+            methods = o.Ablation ? EvaluationMethods.Resolve(EvaluationMethods.Ablation, CachePolicyFactory.Names)
+                : o.Methods is null ? EvaluationMethods.Defaults(CachePolicyFactory.Names)
+                : EvaluationMethods.Resolve(EvaluationMethods.Split(o.Methods), CachePolicyFactory.Names);
+        }
+        catch (UnknownMethodException e)
+        {
+            string where = o.Ablation ? "the --ablation set" : "--methods";
+            throw new UsageException($"unknown method '{e.Name}' in {where}; known methods: {string.Join(", ", e.Known)}");
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException($"--methods has an empty entry ('{o.Methods}'); give comma-separated names, e.g. --methods none,mixcache-eff");
+        }
+
+        List<ulong> seeds = [];
+        foreach (string part in o.Seeds.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!ulong.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
+            {
+                throw new UsageException($"--seeds must be comma-separated non-negative integers, e.g. --seeds 1,2 (got '{o.Seeds}')");
+            }
+
+            if (!seeds.Contains(seed))
+            {
+                seeds.Add(seed);
+            }
+        }
+
+        if (o.Steps is < 1)
+        {
+            throw new UsageException($"--steps must be at least 1 (got {o.Steps})");
+        }
+
+        if (o.Threads < 0)
+        {
+            throw new UsageException($"--threads must be >= 0 (got {o.Threads}); 0 uses one thread per core");
+        }
+
+        string promptsFile = o.PromptsFile ?? Path.GetFullPath(Path.Combine(modelDir, "prompts", "eval.txt"));
+        if (!File.Exists(promptsFile))
+        {
+            throw new UsageException(o.PromptsFile is null
+                ? $"no --prompts given and the model has no '{promptsFile}'; pass --prompts FILE (one prompt per line)"
+                : $"--prompts file '{promptsFile}' does not exist");
+        }
+
+        IReadOnlyList<string> prompts = PromptFile.Read(promptsFile);
+        if (prompts.Count == 0)
+        {
+            throw new UsageException($"--prompts file '{promptsFile}' has no prompts (one per line; blank lines and # comments are skipped)");
+        }
+
+        string outDir = Path.GetFullPath(o.Out ?? $"eval-{DateTime.Now:yyyyMMdd-HHmmss}");
+        if (Directory.Exists(outDir) || File.Exists(outDir))
+        {
+            throw new UsageException($"output directory '{outDir}' already exists; choose another --out or remove it");
+        }
+
+        if (!Directory.Exists(Path.GetDirectoryName(outDir)))
+        {
+            throw new UsageException($"the parent directory of --out '{outDir}' does not exist");
+        }
+
+        return new Plan(prompts, promptsFile, seeds, methods, outDir);
+    }
+
+    private static void CheckPrompts(TextToVideoPipeline pipeline, IReadOnlyList<string> prompts)
+    {
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            if (pipeline.Prompts.Tokenizer.Words(prompts[i]).Count == 0)
+            {
+                throw new UsageException($"prompt {i + 1} ('{prompts[i]}') has no words the model can read (letters a-z)");
+            }
+
+            IReadOnlyList<string> unknown = pipeline.Prompts.Tokenizer.UnknownWords(prompts[i]);
+            if (unknown.Count > 0)
+            {
+                throw new UsageException($"prompt {i + 1} ('{prompts[i]}') has words the model does not know: {string.Join(", ", unknown.Select(w => $"'{w}'"))}");
+            }
+        }
+    }
+
+    private static IReadOnlyList<EvaluationRecord> RunQuietly(EvaluationRunner runner, IReadOnlyList<EvaluationJob> jobs, string warmupPrompt,
+        int stepCount, int? steps, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        stderr.WriteLine($"mixcache eval: {jobs.Count} runs of {stepCount} steps, after one untimed warm-up");
+        runner.WarmUp(warmupPrompt, Math.Min(WarmupSteps, stepCount), cancellationToken);
+        var observer = new EvaluationObserver
+        {
+            JobCompleted = (job, r) => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{job.Index + 1}/{jobs.Count}] {job.Method}, seed {job.Seed}, '{job.Prompt}': {r.TotalMs:F1} ms, {r.Speedup:F2}x, " +
+                $"PSNR {(r.IsReference ? "reference" : r.IdenticalToReference ? "identical" : $"{r.Psnr:F2} dB")}")),
+        };
+        return runner.Run(jobs, steps, observer, cancellationToken);
+    }
+
+    private static IReadOnlyList<EvaluationRecord> RunWithProgress(EvaluationRunner runner, IReadOnlyList<EvaluationJob> jobs, string warmupPrompt,
+        int stepCount, int? steps, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<EvaluationRecord> records = [];
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                // Started after the warm-up, so the ETA only sees measured runs.
+                ProgressTask task = ctx.AddTask("warm-up (untimed)", autoStart: false, maxValue: (double)jobs.Count * stepCount);
+                runner.WarmUp(warmupPrompt, Math.Min(WarmupSteps, stepCount), cancellationToken);
+                task.StartTask();
+                var observer = new EvaluationObserver
+                {
+                    JobStarting = job => task.Description = Markup.Escape($"[{job.Index + 1}/{jobs.Count}] {job.Method} · seed {job.Seed} · {Shorten(job.Prompt, 40)}"),
+                    Step = _ => task.Increment(1),
+                };
+                records = runner.Run(jobs, steps, observer, cancellationToken);
+            });
+        return records;
+    }
+
+    private static string Shorten(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+
+    /// <summary>A token as a POSIX shell would need it (for the command line in the report).</summary>
+    internal static string ShellQuote(string token) =>
+        token.Length > 0 && token.All(c => char.IsAsciiLetterOrDigit(c) || "-_./,=:+@%".Contains(c))
+            ? token
+            : "'" + token.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private sealed record Plan(IReadOnlyList<string> Prompts, string PromptsFile, IReadOnlyList<ulong> Seeds, IReadOnlyList<string> Methods, string OutDir);
+
+    private sealed class UsageException(string message) : Exception(message);
+}
+
+/// <summary>Parsed options of <c>mixcache eval</c>.</summary>
+internal sealed record EvalOptions
+{
+    public string? Model { get; init; }
+
+    public string? PromptsFile { get; init; }
+
+    public string Seeds { get; init; } = "1,2";
+
+    /// <summary>Comma-separated method names; null = the default set.</summary>
+    public string? Methods { get; init; }
+
+    public bool Ablation { get; init; }
+
+    public string? Out { get; init; }
+
+    public int? Steps { get; init; }
+
+    public int Threads { get; init; }
+
+    /// <summary>The command line, for the report.</summary>
+    public string? CommandLine { get; init; }
+}

@@ -1,0 +1,117 @@
+using System.Text;
+
+namespace MixCacheOrt.Evaluation;
+
+/// <summary>
+/// <c>results.md</c>: the per-method table in the style of the paper's Table 1 (speedup, latency, PSNR, SSIM,
+/// adherence, steps per mode), its conventions as footnotes, and the setup (command line, model, runtime, machine,
+/// date).
+/// </summary>
+public static class MarkdownReport
+{
+    /// <summary>Column headers of the table, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+        ["Method", "Speedup", "Denoise speedup", "Latency (ms)", "PSNR (dB)", "SSIM", "Adherence", "Overhead", "Steps per mode (mean)"];
+
+    /// <summary>The cell text of a reference PSNR or SSIM (the reference is not compared with itself).</summary>
+    public const string ReferenceCell = "— (reference)";
+
+    /// <summary>The whole <c>results.md</c>.</summary>
+    public static string Create(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        EvaluationSettings s = report.Settings;
+        EvaluationEnvironment e = report.Environment;
+        var md = new StringBuilder();
+        md.AppendLine($"# Cache evaluation: {s.ModelName}, {EvaluationFormat.Count(s.Prompts.Count, "prompt")} × {EvaluationFormat.Count(s.Seeds.Count, "seed")}, {s.Steps} steps");
+        md.AppendLine();
+        md.Append(Table(report.Summaries));
+        md.AppendLine();
+        md.Append(Footnotes(report));
+        md.AppendLine();
+        md.AppendLine("## Setup");
+        md.AppendLine();
+        if (s.CommandLine is not null)
+        {
+            md.AppendLine($"- Command: `{s.CommandLine}`");
+        }
+
+        md.AppendLine($"- Model: {s.ModelName} (`{s.ModelDirectory}`), {s.Steps} steps, guidance {EvaluationFormat.Number(s.Guidance, 3)}");
+        md.AppendLine($"- Prompts: {s.Prompts.Count}{(s.PromptsFile is null ? string.Empty : $" from `{s.PromptsFile}`")}; seeds: {string.Join(", ", s.Seeds)}; " +
+            $"{report.Records.Count} runs; {EvaluationFormat.Count(s.WarmupRuns, "untimed warm-up generation")} before them");
+        md.AppendLine($"- Methods{(s.Ablation ? " (ablation set)" : string.Empty)}: {string.Join(", ", s.Methods)}");
+        md.AppendLine($"- Runtime: ONNX Runtime {e.OrtVersion}, provider {e.Provider}, threads {e.ThreadsDescription}; {e.Runtime}; {e.OperatingSystem} ({e.Architecture})");
+        md.AppendLine($"- Date: {e.StartedUtc.UtcDateTime:yyyy-MM-dd HH:mm:ss} – {e.FinishedUtc.UtcDateTime:HH:mm:ss} UTC " +
+            $"({EvaluationFormat.Number((e.FinishedUtc - e.StartedUtc).TotalMinutes, 1)} min)");
+        return md.ToString();
+    }
+
+    /// <summary>The table alone (header, alignment row, one row per method).</summary>
+    public static string Table(IReadOnlyList<MethodSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        var md = new StringBuilder();
+        md.AppendLine($"| {string.Join(" | ", Columns)} |");
+        md.AppendLine("|:--|--:|--:|--:|--:|--:|--:|--:|:--|");
+        foreach (MethodSummary m in summaries)
+        {
+            string[] cells =
+            [
+                m.IsReference ? $"{m.Method} (reference)" : m.Method,
+                Speedup(m.MeanSpeedup),
+                Speedup(m.MeanDenoiseSpeedup),
+                EvaluationFormat.Fixed(m.MeanTotalMs, 1),
+                Psnr(m),
+                m.IsReference ? ReferenceCell : EvaluationFormat.Fixed(m.MeanSsim, 4),
+                $"{EvaluationFormat.Fixed(m.AdherencePercent, 1)}% ({m.AdheringRuns}/{m.Runs})",
+                $"{EvaluationFormat.Fixed(m.MeanOverheadPercent, 2)}%",
+                EvaluationFormat.Modes(m.MeanStepsPerMode),
+            ];
+            md.AppendLine($"| {string.Join(" | ", cells)} |");
+        }
+
+        return md.ToString();
+    }
+
+    private static string Footnotes(EvaluationReport report)
+    {
+        var md = new StringBuilder();
+        string reference = EvaluationMethods.Reference;
+        md.AppendLine($"- **Speedup**: mean over runs of (latency of `{reference}` / latency of the method) for the same prompt and seed " +
+            "(arithmetic mean of the per-run ratios; geometric means are in `summary.json`). End to end: text encoder, denoising loop and " +
+            "decoder. **Denoise speedup**: the same for the denoising loop only.");
+        md.AppendLine("- **Latency**: mean end-to-end time of one generation.");
+        md.AppendLine($"- **PSNR / SSIM**: decoded frames (float, values in [0, 1], data range 1) against full compute (`{reference}`) of the same " +
+            $"prompt and seed. The reference row is not compared with itself. Frames identical to the reference have infinite PSNR; " +
+            $"means count them as {EvaluationFormat.Number(MethodSummary.PsnrCapDb, 0)} dB ({IdenticalNote(report.Summaries)}); " +
+            "`runs.csv` leaves their `psnr_db` empty with `identical_to_reference` = true, `summary.json` writes null.");
+        md.AppendLine("- **Adherence**: runs whose detected colour and motion direction match the prompt (`PromptAdherence`).");
+        md.AppendLine("- **Overhead**: time the cache policy spends deciding and measuring, as a share of end-to-end latency (mean over runs).");
+        md.AppendLine("- **Steps per mode**: mean steps per run by how they were computed: full = both CFG branches through all blocks, " +
+            "step = previous output reused, cfg = conditional branch only, block = resumed from a cached block, " +
+            "branch_block = both branches from cached blocks, residual = block-stack residual reused.");
+        return md.ToString();
+    }
+
+    private static string IdenticalNote(IReadOnlyList<MethodSummary> summaries)
+    {
+        MethodSummary[] affected = [.. summaries.Where(m => !m.IsReference && m.IdenticalRuns > 0)];
+        return affected.Length == 0
+            ? "no compared run was identical"
+            : "marked †: " + string.Join(", ", affected.Select(m => $"{m.Method} {m.IdenticalRuns}/{m.Runs} runs"));
+    }
+
+    private static string Psnr(MethodSummary m)
+    {
+        if (m.IsReference || m.MeanPsnr is not double psnr)
+        {
+            return ReferenceCell;
+        }
+
+        return m.IdenticalRuns == m.Runs ? "∞ (identical) †"
+            : m.IdenticalRuns > 0 ? $"{EvaluationFormat.Fixed(psnr, 2)} †"
+            : EvaluationFormat.Fixed(psnr, 2);
+    }
+
+    private static string Speedup(double value) => double.IsFinite(value) ? $"{EvaluationFormat.Fixed(value, 2)}×" : "—";
+}
