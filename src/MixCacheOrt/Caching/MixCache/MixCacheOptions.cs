@@ -54,6 +54,14 @@ public sealed record MixCacheOptions
     /// </summary>
     public bool StepDistanceFromLastFull { get; init; }
 
+    /// <summary>
+    /// Warm-up floor from the profile (ours): the trigger cannot fire before the step at which the profiled mean
+    /// D_step curve first falls below θ after its peak. As written, a seed whose first two outputs happen to be close
+    /// (D_step small before the early rise of Figure 2) ends the warm-up at step 1 and caches through the steps that
+    /// lay out the video.
+    /// </summary>
+    public bool ProfiledWarmupFloor { get; init; }
+
     /// <summary>Accuracy-prior preset (mixcache-acc): the paper's intervals 4/3/2 with our refinements.</summary>
     public static MixCacheOptions Accuracy => Refined(IntervalPreset.Accuracy);
 
@@ -75,6 +83,7 @@ public sealed record MixCacheOptions
         Intervals = intervals,
         StepDistanceFromLastFull = true,
         PerStepFullDistance = true,
+        ProfiledWarmupFloor = true,
         AgeScaled = true,
         Penalty = false,
         CostAware = true,

@@ -26,6 +26,8 @@ namespace MixCacheOrt.Caching.MixCache;
 /// <item><see cref="MixCacheOptions.StepDistanceFromLastFull"/>: after cached steps D_step is measured against the last
 /// full output per step of distance, not against the cached output (which adds the cache's own error).</item>
 /// <item><see cref="MixCacheOptions.PerStepFullDistance"/>: D_full per step, on the scale of δ1/δ2.</item>
+/// <item><see cref="MixCacheOptions.ProfiledWarmupFloor"/>: no trigger before the profiled D_step curve has passed its
+/// peak and fallen below θ.</item>
 /// <item><see cref="MixCacheOptions.AgeScaled"/> instead of the penalty: step and block scores grow with the age of
 /// what they reuse, so chains of reuse end when they become costlier than the alternatives.</item>
 /// <item><see cref="MixCacheOptions.CostAware"/>: P is divided by the share of the step's compute the mode saves.</item>
@@ -49,6 +51,7 @@ public sealed class MixCachePolicy : ICachePolicy
     private int lastFullStep = -1;
     private StepMode? previousMode;
     private int consecutiveStepReuses;
+    private int warmupFloor;
     private CacheDecision next = CacheDecision.Full;
 
     public MixCachePolicy(string name, MixCacheProfile profile, MixCacheOptions options, IReadOnlyList<int> defaultCandidates)
@@ -81,6 +84,9 @@ public sealed class MixCachePolicy : ICachePolicy
         this.lastFullStep = -1;
         this.previousMode = null;
         this.consecutiveStepReuses = 0;
+        this.warmupFloor = this.options.ProfiledWarmupFloor
+            ? (int)Math.Round(this.profile.WarmupFloor() * (double)steps / this.profile.Steps, MidpointRounding.AwayFromZero)
+            : 0;
         this.next = CacheDecision.Full;
     }
 
@@ -160,7 +166,7 @@ public sealed class MixCachePolicy : ICachePolicy
 
         if (!this.caching)
         {
-            if (!double.IsNaN(this.stepDistance) && MixCacheDecisions.EndsWarmUp(this.stepDistance, this.profile.Theta))
+            if (!double.IsNaN(this.stepDistance) && o.Step >= this.warmupFloor && MixCacheDecisions.EndsWarmUp(this.stepDistance, this.profile.Theta))
             {
                 this.caching = true;
                 this.counter = 0;

@@ -49,6 +49,30 @@ public sealed record MixCacheProfile
         return curve[Math.Clamp(index, 0, curve.Length - 1)];
     }
 
+    /// <summary>
+    /// The first step after the peak of the mean D_step curve at which it is below θ (0 without curves), at the
+    /// profiled step count; the warm-up floor of <see cref="MixCacheOptions.ProfiledWarmupFloor"/>.
+    /// </summary>
+    public int WarmupFloor()
+    {
+        if (this.Curves is null || !this.Curves.TryGetValue("D_step", out double[]? d) || d.Length == 0)
+        {
+            return 0;
+        }
+
+        // d[i] is the distance between steps i and i + 1
+        int peak = Array.IndexOf(d, d.Max());
+        for (int i = peak; i < d.Length; i++)
+        {
+            if (d[i] < this.Theta)
+            {
+                return i + 1;
+            }
+        }
+
+        return d.Length;
+    }
+
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
