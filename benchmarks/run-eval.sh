@@ -16,7 +16,7 @@ run() {
   echo "== benchmarks/results/$name/results.md"
 }
 if [[ $which == table1 || $which == all ]]; then
-  run table1 --methods none,mixcache-acc,mixcache-eff,mixcache-paper-acc,mixcache-paper-eff,teacache-0.1,teacache-0.14,fastercache,pab,blockdance
+  run table1 --methods none,mixcache-acc,mixcache-eff,mixcache-paper-acc,mixcache-paper-eff,teacache-0.1,teacache-0.14,fastercache,pab,blockdance,magcache
 fi
 if [[ $which == table2 || $which == all ]]; then
   run table2 --methods none,mixcache-eff,mixcache-n4,mixcache-step-only,mixcache-cfg-only,mixcache-block-only,mixcache-no-penalty,mixcache-paper-eff

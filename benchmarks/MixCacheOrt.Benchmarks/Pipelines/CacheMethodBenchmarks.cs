@@ -20,7 +20,7 @@ public class CacheMethodBenchmarks
     private TextToVideoPipeline pipeline = null!;
     private CachePolicyContext context = null!;
 
-    [Params("none", "mixcache-acc", "mixcache-eff", "mixcache-paper-eff", "teacache-0.1", "teacache-0.14", "fastercache", "pab", "blockdance")]
+    [Params("none", "mixcache-acc", "mixcache-eff", "mixcache-paper-eff", "teacache-0.1", "teacache-0.14", "fastercache", "pab", "blockdance", "magcache")]
     public string Method { get; set; } = "none";
 
     [GlobalSetup]

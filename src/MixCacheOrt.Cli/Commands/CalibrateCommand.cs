@@ -8,8 +8,8 @@ using Spectre.Console;
 namespace MixCacheOrt.Cli.Commands;
 
 /// <summary>
-/// <c>mixcache calibrate</c>: fits TeaCache's rescaling polynomial for a model from full-compute runs and writes it
-/// atomically to <c>teacache.json</c> next to the manifest (the teacache-* policies read it).
+/// <c>mixcache calibrate</c>: fits TeaCache's rescaling polynomial and MagCache's magnitude ratios for a model from
+/// full-compute runs and writes them atomically to <c>teacache.json</c> and <c>magcache.json</c> next to the manifest.
 /// </summary>
 internal static class CalibrateCommand
 {
@@ -22,8 +22,8 @@ internal static class CalibrateCommand
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var input = new Option<string>("--input") { Description = "Compared embedding: e0 (TeaCache's use_ret_steps) or e.", DefaultValueFactory = _ => "e0" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string?>("--out", "-o") { Description = "Output file (default: <model>/teacache.json)." };
-        var command = new Command("calibrate", "Fit TeaCache's polynomial for a model (writes teacache.json).")
+        var output = new Option<string?>("--out", "-o") { Description = "TeaCache output file (default: <model>/teacache.json); magcache.json is written next to it." };
+        var command = new Command("calibrate", "Calibrate the TeaCache and MagCache baselines for a model (writes teacache.json and magcache.json).")
         {
             model, prompts, count, seeds, steps, input, threads, output,
         };
@@ -77,6 +77,7 @@ internal static class CalibrateCommand
             try
             {
                 TeaCacheCalibration result = null!;
+                MagCacheCalibration mag = null!;
                 bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
                 if (interactive)
                 {
@@ -84,17 +85,19 @@ internal static class CalibrateCommand
                         .Start(ctx =>
                         {
                             ProgressTask task = ctx.AddTask("calibrating", maxValue: runs.Count);
-                            result = TeaCacheCalibrator.Calibrate(pipeline, runs, parse.GetValue(steps), inputName, () => task.Increment(1), cancel.Token);
+                            (result, mag) = TeaCacheCalibrator.CalibrateBoth(pipeline, runs, parse.GetValue(steps), inputName, () => task.Increment(1), cancel.Token);
                         });
                 }
                 else
                 {
-                    result = TeaCacheCalibrator.Calibrate(pipeline, runs, parse.GetValue(steps), inputName, null, cancel.Token);
+                    (result, mag) = TeaCacheCalibrator.CalibrateBoth(pipeline, runs, parse.GetValue(steps), inputName, null, cancel.Token);
                 }
 
+                string magTarget = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, MagCacheCalibration.FileName);
                 result.Save(target);
+                mag.Save(magTarget);
                 stdout.WriteLine(FormattableString.Invariant(
-                    $"TeaCache polynomial ({result.Input}, {result.Points} points, rmse {result.Rmse:G3}): [{string.Join(", ", result.Coefficients.Select(c => c.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)))}] -> {target}"));
+                    $"TeaCache polynomial ({result.Input}, {result.Points} points, rmse {result.Rmse:G3}): [{string.Join(", ", result.Coefficients.Select(c => c.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)))}] -> {target}; MagCache ratios ({mag.Ratios.Length} steps) -> {magTarget}"));
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException)

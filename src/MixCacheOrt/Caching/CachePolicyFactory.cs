@@ -29,6 +29,10 @@ public static class CachePolicyFactory
         ["teacache-0.1"] = c => TeaCache("teacache-0.1", c, 0.1),
         ["teacache-0.14"] = c => TeaCache("teacache-0.14", c, 0.14),
         ["fastercache"] = c => new FasterCachePolicy("fastercache", new FasterCacheOptions(), c.ResolveLatentShape()),
+        ["magcache"] = c => new MagCachePolicy("magcache", new MagCacheOptions
+        {
+            Ratios = MagCacheCalibration.Load(Path.Combine(c.ModelDirectory, MagCacheCalibration.FileName)).Ratios,
+        }),
         ["pab"] = _ => new PabPolicy("pab", new PabOptions()),
         ["blockdance"] = c => new BlockDancePolicy("blockdance", new BlockDanceOptions(), c.BlockCount),
         ["blockdance-n4"] = c => new BlockDancePolicy("blockdance-n4", new BlockDanceOptions { GroupSize = 4 }, c.BlockCount),

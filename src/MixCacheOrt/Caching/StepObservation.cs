@@ -8,8 +8,9 @@ namespace MixCacheOrt.Caching;
 public sealed class StepObservation
 {
     internal StepObservation(int step, CacheDecision decision, float[] output, float[]? previousOutput, float[]? cond, float[]? uncond,
-        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics)
+        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics, Func<float[]?>? residual = null)
     {
+        this.residual = residual;
         this.Step = step;
         this.Decision = decision;
         this.OutputArray = output;
@@ -20,7 +21,15 @@ public sealed class StepObservation
         this.Metrics = metrics;
     }
 
+    private readonly Func<float[]?>? residual;
+
     public int Step { get; }
+
+    /// <summary>
+    /// What the block stack added at this step, both branches [2, tokens, dim] (host copy made on demand), when the
+    /// step computed fully and the policy declared <see cref="CacheNeeds.Residual"/>; else empty.
+    /// </summary>
+    public ReadOnlySpan<float> Residual => this.residual?.Invoke();
 
     public CacheDecision Decision { get; }
 

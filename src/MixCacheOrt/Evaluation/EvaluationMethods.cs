@@ -13,7 +13,7 @@ public static class EvaluationMethods
     public static IReadOnlyList<string> DefaultMixCache { get; } = [Reference, "mixcache-acc", "mixcache-eff"];
 
     /// <summary>Baselines added to the default set when the policy factory knows them.</summary>
-    public static IReadOnlyList<string> DefaultBaselines { get; } = ["teacache-0.1", "teacache-0.14", "fastercache", "pab", "blockdance"];
+    public static IReadOnlyList<string> DefaultBaselines { get; } = ["teacache-0.1", "teacache-0.14", "fastercache", "pab", "blockdance", "magcache"];
 
     /// <summary>The ablation set (the paper's Table 2): efficiency preset and its variants.</summary>
     public static IReadOnlyList<string> Ablation { get; } =

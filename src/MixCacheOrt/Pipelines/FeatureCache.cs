@@ -19,6 +19,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     private readonly Dictionary<int, float[]> currentHost = [];
     private readonly HashSet<int> computed = [];
     private Dictionary<int, OrtValue> pending = [];
+    private float[]? residualHost;
 
     public FeatureCache(DeviceTensorOps ops) => this.ops = ops;
 
@@ -43,9 +44,13 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public OrtValue? BranchBlock(int index) => this.branchBlocks.GetValueOrDefault(index);
 
+    /// <summary>Host copy of <see cref="Residual"/> (made once per residual).</summary>
+    public float[]? ResidualHost() => this.Residual is null ? null : this.residualHost ??= this.ops.ToHost(this.Residual);
+
     /// <summary>Replaces the cached residual (takes ownership).</summary>
     public void SetResidual(OrtValue residual)
     {
+        this.residualHost = null;
         this.Residual?.Dispose();
         this.Residual = residual;
     }

@@ -171,7 +171,8 @@ public sealed class TextToVideoPipeline : IDisposable
             long observeStart = Stopwatch.GetTimestamp();
             var metrics = new Dictionary<string, double>();
             float[] output = (float[])guided.Clone();
-            policy.Observe(new StepObservation(k, decision, output, cache.LastOutput, cond, uncond, cache, metrics));
+            Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
+            policy.Observe(new StepObservation(k, decision, output, cache.LastOutput, cond, uncond, cache, metrics, residual));
             cache.EndStep();
             cache.LastOutput = output;
             peakBytes = Math.Max(peakBytes, cache.BytesHeld);

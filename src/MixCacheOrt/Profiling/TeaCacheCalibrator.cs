@@ -7,10 +7,14 @@ using MixCacheOrt.Pipelines;
 namespace MixCacheOrt.Profiling;
 
 /// <summary>
-/// TeaCache calibration for a model (the reference fits its polynomial per model from full runs): full-compute
-/// generations record, for every step k ≥ 1, x = relative L1 between the time embeddings of steps k and k−1 and
-/// y = relative L1 between the conditional model outputs of steps k and k−1; a degree-4 least-squares polynomial
-/// maps x to y.
+/// Calibration of the baselines that need per-model constants, from the same full-compute generations:
+/// <list type="bullet">
+/// <item>TeaCache (the reference fits its polynomial per model from full runs): for every step k ≥ 1, x = relative
+/// L1 between the time embeddings of steps k and k−1 and y = relative L1 between the conditional model outputs of
+/// steps k and k−1; a degree-4 least-squares polynomial maps x to y.</item>
+/// <item>MagCache: per step, the mean over tokens (both branches) of ‖r_k‖ / ‖r_{k−1}‖, r = what the block stack
+/// added to the hidden state; averaged over the runs.</item>
+/// </list>
 /// </summary>
 public static class TeaCacheCalibrator
 {
@@ -24,17 +28,37 @@ public static class TeaCacheCalibrator
     /// <param name="afterRun">Called after each run (progress).</param>
     /// <param name="cancellationToken">Checked between steps.</param>
     public static TeaCacheCalibration Calibrate(TextToVideoPipeline pipeline, IReadOnlyList<(string Prompt, ulong Seed)> runs, int? steps = null,
-        string input = "e0", Action? afterRun = null, CancellationToken cancellationToken = default)
+        string input = "e0", Action? afterRun = null, CancellationToken cancellationToken = default) =>
+        CalibrateBoth(pipeline, runs, steps, input, afterRun, cancellationToken).TeaCache;
+
+    /// <summary>Runs the calibration generations once and derives both the TeaCache polynomial and the MagCache ratios.</summary>
+    public static (TeaCacheCalibration TeaCache, MagCacheCalibration MagCache) CalibrateBoth(TextToVideoPipeline pipeline,
+        IReadOnlyList<(string Prompt, ulong Seed)> runs, int? steps = null, string input = "e0", Action? afterRun = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        var recorder = new Recorder(input);
+        var recorder = new Recorder(input, pipeline.Package.Manifest.Geometry.Tokens);
+        var ratioSums = new List<double>();
         foreach ((string prompt, ulong seed) in runs)
         {
+            recorder.Ratios.Clear();
             pipeline.Generate(new GenerationRequest { Prompt = prompt, Seed = seed, Steps = steps, SkipDecode = true }, recorder, cancellationToken: cancellationToken);
+            for (int k = 0; k < recorder.Ratios.Count; k++)
+            {
+                if (ratioSums.Count <= k)
+                {
+                    ratioSums.Add(0);
+                }
+
+                ratioSums[k] += recorder.Ratios[k];
+            }
+
             afterRun?.Invoke();
         }
 
-        return Fit(recorder.X, recorder.Y, input, [.. runs.Select(r => $"{r.Prompt} | seed {r.Seed}")]);
+        string[] names = [.. runs.Select(r => $"{r.Prompt} | seed {r.Seed}")];
+        var mag = new MagCacheCalibration { Ratios = [.. ratioSums.Select(s => s / runs.Count)], Runs = names };
+        return (Fit(recorder.X, recorder.Y, input, names), mag);
     }
 
     /// <summary>Fits the polynomial to calibration points.</summary>
@@ -54,10 +78,14 @@ public static class TeaCacheCalibrator
     }
 
     /// <summary>Full compute; records (x, y) at every step after the first.</summary>
-    private sealed class Recorder(string input) : ICachePolicy
+    private sealed class Recorder(string input, int tokens) : ICachePolicy
     {
         private IReadOnlyList<float[]> embeddings = [];
         private float[]? previousCond;
+        private float[]? previousResidual;
+
+        /// <summary>MagCache ratio per step of the current run (1 at step 0).</summary>
+        public List<double> Ratios { get; } = [];
 
         public List<double> X { get; } = [];
 
@@ -67,9 +95,13 @@ public static class TeaCacheCalibrator
 
         public IReadOnlySet<int> BlockCandidates { get; } = new HashSet<int>();
 
-        public CacheNeeds Needs => input == "e" ? CacheNeeds.TimeEmbedding : CacheNeeds.TimeProjection;
+        public CacheNeeds Needs => CacheNeeds.Residual | (input == "e" ? CacheNeeds.TimeEmbedding : CacheNeeds.TimeProjection);
 
-        public void Reset(int steps, int blockCount) => this.previousCond = null;
+        public void Reset(int steps, int blockCount)
+        {
+            this.previousCond = null;
+            this.previousResidual = null;
+        }
 
         public void SetTimeEmbeddings(IReadOnlyList<float[]> perStep) => this.embeddings = perStep;
 
@@ -85,6 +117,9 @@ public static class TeaCacheCalibrator
             }
 
             this.previousCond = cond;
+            float[] residual = o.Residual.ToArray();
+            this.Ratios.Add(this.previousResidual is null ? 1.0 : MagCacheCalibration.MagnitudeRatio(residual, this.previousResidual, residual.Length / (2 * tokens)));
+            this.previousResidual = residual;
         }
     }
 }

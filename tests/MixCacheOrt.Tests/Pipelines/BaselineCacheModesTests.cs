@@ -53,6 +53,7 @@ public sealed class BaselineCacheModesTests : ShippedPipelineFixture
     [TestCase("pab")]
     [TestCase("blockdance")]
     [TestCase("fastercache")]
+    [TestCase("magcache")]
     public void BaselinePoliciesCacheSomeStepsAndAreDeterministic(string name)
     {
         var context = CachePolicyContext.For(this.Package);
