@@ -16,57 +16,38 @@ internal static class CalibrateCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model", "-m") { Description = "Model package directory (default: models/tiny-wan)." };
-        var prompts = new Option<FileInfo?>("--prompts") { Description = "Prompts, one per line (default: <model>/prompts/profile.txt)." };
-        var count = new Option<int?>("--count") { Description = "Use only the first N prompts." };
-        var seeds = new Option<string>("--seeds") { Description = "Comma-separated noise seeds.", DefaultValueFactory = _ => "1" };
+        var runOptions = new ProfilingRunOptions();
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var input = new Option<string>("--input") { Description = "Compared embedding: e0 (TeaCache's use_ret_steps) or e.", DefaultValueFactory = _ => "e0" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out", "-o") { Description = "TeaCache output file (default: <model>/teacache.json); magcache.json is written next to it." };
         var command = new Command("calibrate", "Calibrate the TeaCache and MagCache baselines for a model (writes teacache.json and magcache.json).")
         {
-            model, prompts, count, seeds, steps, input, threads, output,
+            model, steps, input, threads, output,
         };
+        runOptions.AddTo(command);
         command.SetAction(parse =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
             TextWriter stderr = parse.InvocationConfiguration.Error;
             string modelDir = parse.GetValue(model) ?? ModelLocator.DefaultModelDirectory();
-            string promptFile = parse.GetValue(prompts)?.FullName ?? Path.Combine(modelDir, "prompts", "profile.txt");
-            if (!File.Exists(promptFile))
+            (IReadOnlyList<(string Prompt, ulong Seed)> runs, string? runError) = runOptions.Resolve(parse, modelDir);
+            if (runError is not null)
             {
-                stderr.WriteLine($"mixcache calibrate: prompt file '{promptFile}' does not exist; pass --prompts FILE (one prompt per line)");
-                return ExitCodes.Usage;
-            }
-
-            List<string> list = [.. File.ReadAllLines(promptFile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))];
-            if (parse.GetValue(count) is int n)
-            {
-                list = [.. list.Take(Math.Max(n, 0))];
-            }
-
-            ulong[] seedList;
-            try
-            {
-                seedList = [.. parse.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ulong.Parse)];
-            }
-            catch (FormatException)
-            {
-                stderr.WriteLine("mixcache calibrate: --seeds must be comma-separated non-negative integers, e.g. --seeds 1,2");
+                stderr.WriteLine($"mixcache calibrate: {runError}");
                 return ExitCodes.Usage;
             }
 
             string inputName = parse.GetValue(input)!;
-            if (list.Count == 0 || seedList.Length == 0 || parse.GetValue(steps) is < 6 || inputName is not ("e0" or "e"))
+            if (parse.GetValue(steps) is < 6 || inputName is not ("e0" or "e"))
             {
-                stderr.WriteLine("mixcache calibrate: need at least one prompt (--count >= 1) and one seed, --steps >= 6 and --input e0 or e");
+                stderr.WriteLine("mixcache calibrate: need --steps >= 6 and --input e0 or e");
                 return ExitCodes.Usage;
             }
 
             using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
             using var pipeline = new TextToVideoPipeline(package);
             string target = parse.GetValue(output) ?? Path.Combine(package.Directory, TeaCacheCalibration.FileName);
-            var runs = list.SelectMany(p => seedList.Select(s => (Prompt: p, Seed: s))).ToList();
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
