@@ -123,6 +123,12 @@ def random_caption(spec: ClipSpec, rng: np.random.Generator) -> str:
     return spec.caption(with_speed=rng.random() < 0.5, with_background=rng.random() < 0.6)
 
 
+def opposite_direction(prompt: str) -> str:
+    """The same caption with the direction word swapped for its opposite (for the direction probe)."""
+    swap = {"left": "right", "right": "left", "up": "down", "down": "up"}
+    return " ".join(swap.get(w, w) for w in prompt.split())
+
+
 def held_out_prompts(count: int = 50, seed: int = 99) -> list[str]:
     """Evaluation prompts whose (colour, shape, direction) never occurs in training."""
     rng = np.random.default_rng(seed)
