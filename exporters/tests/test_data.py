@@ -77,6 +77,11 @@ class AdherenceTest(unittest.TestCase):
         still = np.repeat(frames[:1], data.FRAMES, axis=0)
         self.assertEqual(adherence.detect(still).direction, "none")
 
+    def test_opposite_direction_swaps_only_the_direction_word(self):
+        self.assertEqual(data.opposite_direction("a red circle moving left slowly on a dark background"),
+                         "a red circle moving right slowly on a dark background")
+        self.assertEqual(data.opposite_direction("a blue square moving up"), "a blue square moving down")
+
     def test_blank_frames_detect_nothing(self):
         self.assertIsNone(adherence.detect(np.full((8, 32, 32, 3), 0.5)).color)
 
