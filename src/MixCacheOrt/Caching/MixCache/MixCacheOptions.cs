@@ -55,10 +55,10 @@ public sealed record MixCacheOptions
     public bool StepDistanceFromLastFull { get; init; }
 
     /// <summary>
-    /// Warm-up floor from the profile (ours): the trigger cannot fire before the step at which the profiled mean
-    /// D_step curve first falls below θ after its peak. As written, a seed whose first two outputs happen to be close
-    /// (D_step small before the early rise of Figure 2) ends the warm-up at step 1 and caches through the steps that
-    /// lay out the video.
+    /// Warm-up floor from the profile (ours): the trigger cannot fire before D_step has passed the peak of the
+    /// profiled mean D_step curve (Figure 2's early rise). As written, a seed whose first two outputs happen to be
+    /// close (D_step small before that rise) ends the warm-up at step 1 and caches through the steps that lay out
+    /// the video.
     /// </summary>
     public bool ProfiledWarmupFloor { get; init; }
 

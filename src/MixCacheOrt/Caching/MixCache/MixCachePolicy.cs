@@ -27,7 +27,7 @@ namespace MixCacheOrt.Caching.MixCache;
 /// full output per step of distance, not against the cached output (which adds the cache's own error).</item>
 /// <item><see cref="MixCacheOptions.PerStepFullDistance"/>: D_full per step, on the scale of δ1/δ2.</item>
 /// <item><see cref="MixCacheOptions.ProfiledWarmupFloor"/>: no trigger before the profiled D_step curve has passed its
-/// peak and fallen below θ.</item>
+/// peak.</item>
 /// <item><see cref="MixCacheOptions.AgeScaled"/> instead of the penalty: step and block scores grow with the age of
 /// what they reuse, so chains of reuse end when they become costlier than the alternatives.</item>
 /// <item><see cref="MixCacheOptions.CostAware"/>: P is divided by the share of the step's compute the mode saves.</item>

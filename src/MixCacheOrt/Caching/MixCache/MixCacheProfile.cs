@@ -50,8 +50,8 @@ public sealed record MixCacheProfile
     }
 
     /// <summary>
-    /// The first step after the peak of the mean D_step curve at which it is below θ (0 without curves), at the
-    /// profiled step count; the warm-up floor of <see cref="MixCacheOptions.ProfiledWarmupFloor"/>.
+    /// The first step whose D_step is measured after the peak of the profiled mean D_step curve (0 without curves),
+    /// at the profiled step count: the warm-up floor of <see cref="MixCacheOptions.ProfiledWarmupFloor"/>.
     /// </summary>
     public int WarmupFloor()
     {
@@ -60,17 +60,8 @@ public sealed record MixCacheProfile
             return 0;
         }
 
-        // d[i] is the distance between steps i and i + 1
-        int peak = Array.IndexOf(d, d.Max());
-        for (int i = peak; i < d.Length; i++)
-        {
-            if (d[i] < this.Theta)
-            {
-                return i + 1;
-            }
-        }
-
-        return d.Length;
+        // d[i] is the distance between steps i and i + 1, measured at step i + 1
+        return Array.IndexOf(d, d.Max()) + 2;
     }
 
     internal static readonly JsonSerializerOptions JsonOptions = new()

@@ -161,20 +161,20 @@ public sealed class MixCachePolicyTests
     [Test]
     public void ProfiledWarmupFloorKeepsAnEarlySmallStepDistanceFromEndingTheWarmUp()
     {
-        // profiled mean D_step: rises to its peak at index 2, below theta (0.1) from index 4 -> floor = step 5
+        // profiled mean D_step: rises to its peak at index 2 (measured at step 3) -> floor = step 4
         MixCacheProfile profile = Profile() with
         {
             Curves = new() { ["D_step"] = [0.2, 0.3, 0.5, 0.2, 0.08, 0.07, 0.07, 0.07, 0.07, 0.07] },
             Steps = 11,
         };
-        Assert.That(profile.WarmupFloor(), Is.EqualTo(5));
+        Assert.That(profile.WarmupFloor(), Is.EqualTo(4));
 
         // this run's D_step is already small at step 1 (0.05 < theta): as written, caching starts at step 2
         Func<int, double> early = _ => 0.05;
         List<CacheDecision> paper = Drive(new MixCachePolicy("t", profile, MixCacheOptions.PaperEfficiency, [3, 6]), 11, early);
         List<CacheDecision> floored = Drive(new MixCachePolicy("t", profile, MixCacheOptions.PaperEfficiency with { ProfiledWarmupFloor = true }, [3, 6]), 11, early);
         Assert.That(paper.FindIndex(d => d.Mode != StepMode.Full), Is.EqualTo(2));
-        Assert.That(floored.FindIndex(d => d.Mode != StepMode.Full), Is.EqualTo(6), "the trigger fires at step 5, caching from step 6");
+        Assert.That(floored.FindIndex(d => d.Mode != StepMode.Full), Is.EqualTo(5), "the trigger fires at step 4, caching from step 5");
     }
 
     [Test]
