@@ -82,6 +82,21 @@ class AdherenceTest(unittest.TestCase):
                          "a red circle moving right slowly on a dark background")
         self.assertEqual(data.opposite_direction("a blue square moving up"), "a blue square moving down")
 
+    def test_free_start_does_not_depend_on_the_direction(self):
+        # first-frame centroid x of right-moving objects: left of centre when the path must stay inside the frame,
+        # centred when the start is free
+        def mean_start_x(start):
+            rng = np.random.default_rng(5)
+            xs = []
+            for _ in range(200):
+                clip = data.render_clip(data.ClipSpec("red", "circle", "right", "quickly", "dark"), rng, start=start)
+                first = (clip[:, 0] + 1) / 2
+                mask = np.abs(first - np.median(first.reshape(3, -1), axis=1)[:, None, None]).max(axis=0) > 0.25
+                xs.append(np.nonzero(mask)[1].mean())
+            return float(np.mean(xs))
+        self.assertLess(mean_start_x("inside"), 12.0)
+        self.assertAlmostEqual(mean_start_x("free"), 15.5, delta=1.5)
+
     def test_blank_frames_detect_nothing(self):
         self.assertIsNone(adherence.detect(np.full((8, 32, 32, 3), 0.5)).color)
 

@@ -31,6 +31,11 @@ DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 SPEEDS = {"slowly": 1.0, "quickly": 2.0}
 BACKGROUNDS = {"dark": 0.08, "gray": 0.50, "light": 0.90}
 
+# Start positions: "inside" keeps the whole path in the frame, so the start depends on the direction (a right-moving
+# object starts on the left) - an absolute layout a translation-equivariant DiT cannot express; "free" starts
+# anywhere and lets the object leave the frame, so the direction shows only as motion.
+START_MODES = ("inside", "free")
+
 PAD, UNK = "<pad>", "<unk>"
 VOCAB = [PAD, UNK, "a", "moving", "on", "background", *COLORS, *SHAPES, *DIRECTIONS, *SPEEDS, *BACKGROUNDS]
 TEXT_LEN = 16
@@ -91,10 +96,11 @@ def _shape_sdf(shape: str, dx: np.ndarray, dy: np.ndarray, r: float) -> np.ndarr
     return np.max(np.stack([a * dx + b * dy + c for a, b, c in edges]), axis=0)
 
 
-def render_clip(spec: ClipSpec, rng: np.random.Generator, frames: int = FRAMES, size: int = SIZE) -> np.ndarray:
+def render_clip(spec: ClipSpec, rng: np.random.Generator, frames: int = FRAMES, size: int = SIZE, start: str = "inside",
+                speeds: dict | None = None) -> np.ndarray:
     """-> float32 [3, F, H, W] in [-1, 1]."""
     r = rng.uniform(4.5, 6.0)
-    speed = SPEEDS[spec.speed] * rng.uniform(0.9, 1.1)
+    speed = (speeds or SPEEDS)[spec.speed] * rng.uniform(0.9, 1.1)
     vx, vy = DIRECTIONS[spec.direction]
     travel = speed * (frames - 1)
     margin = r + 1.0
@@ -102,6 +108,9 @@ def render_clip(spec: ClipSpec, rng: np.random.Generator, frames: int = FRAMES, 
     hi_x = size - 1 - margin - (travel if vx > 0 else 0.0)
     lo_y = margin + (travel if vy < 0 else 0.0)
     hi_y = size - 1 - margin - (travel if vy > 0 else 0.0)
+    if start == "free":
+        lo_x = lo_y = margin
+        hi_x = hi_y = size - 1 - margin
     x0, y0 = rng.uniform(lo_x, hi_x), rng.uniform(lo_y, hi_y)
     bg = BACKGROUNDS[spec.background] + rng.uniform(-0.04, 0.04)
     color = np.clip(np.array(COLORS[spec.color]) + rng.uniform(-0.05, 0.05, 3), 0, 1)
