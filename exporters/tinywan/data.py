@@ -111,7 +111,8 @@ def render_clip(spec: ClipSpec, rng: np.random.Generator, frames: int = FRAMES, 
     if start == "free":
         lo_x = lo_y = margin
         hi_x = hi_y = size - 1 - margin
-    x0, y0 = rng.uniform(lo_x, hi_x), rng.uniform(lo_y, hi_y)
+    # a path longer than the frame allows starts at the edge (only with custom speeds; never with the defaults)
+    x0, y0 = rng.uniform(lo_x, max(lo_x, hi_x)), rng.uniform(lo_y, max(lo_y, hi_y))
     bg = BACKGROUNDS[spec.background] + rng.uniform(-0.04, 0.04)
     color = np.clip(np.array(COLORS[spec.color]) + rng.uniform(-0.05, 0.05, 3), 0, 1)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
