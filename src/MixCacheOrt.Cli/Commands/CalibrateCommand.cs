@@ -3,7 +3,6 @@ using MixCacheOrt.Caching.Baselines;
 using MixCacheOrt.Models;
 using MixCacheOrt.Pipelines;
 using MixCacheOrt.Profiling;
-using Spectre.Console;
 
 namespace MixCacheOrt.Cli.Commands;
 
@@ -48,32 +47,13 @@ internal static class CalibrateCommand
             using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
             using var pipeline = new TextToVideoPipeline(package);
             string target = parse.GetValue(output) ?? Path.Combine(package.Directory, TeaCacheCalibration.FileName);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
+            using var cancel = new ConsoleCancellation();
             try
             {
                 TeaCacheCalibration result = null!;
                 MagCacheCalibration mag = null!;
-                bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
-                if (interactive)
-                {
-                    AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new RemainingTimeColumn())
-                        .Start(ctx =>
-                        {
-                            ProgressTask task = ctx.AddTask("calibrating", maxValue: runs.Count);
-                            (result, mag) = TeaCacheCalibrator.CalibrateBoth(pipeline, runs, parse.GetValue(steps), inputName, () => task.Increment(1), cancel.Token);
-                        });
-                }
-                else
-                {
-                    (result, mag) = TeaCacheCalibrator.CalibrateBoth(pipeline, runs, parse.GetValue(steps), inputName, null, cancel.Token);
-                }
-
+                OfflineProgress.Run(stdout, "calibrating", runs.Count, advance =>
+                    (result, mag) = BaselineCalibrator.Calibrate(pipeline, runs, parse.GetValue(steps), inputName, advance, cancel.Token));
                 string magTarget = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, MagCacheCalibration.FileName);
                 result.Save(target);
                 mag.Save(magTarget);
@@ -85,10 +65,6 @@ internal static class CalibrateCommand
             {
                 stderr.WriteLine("mixcache calibrate: cancelled; nothing was written");
                 return ExitCodes.Cancelled;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         });
         return command;

@@ -51,21 +51,8 @@ internal static class EvalCommand
                 Threads = parse.GetValue(threads),
                 CommandLine = "mixcache " + string.Join(" ", parse.Tokens.Select(t => ShellQuote(t.Value))),
             };
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true; // stop at the next step boundary instead of killing the process
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var cancel = new ConsoleCancellation(); // Ctrl-C stops at the next step boundary
+            return Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel.Token);
         });
         return command;
     }

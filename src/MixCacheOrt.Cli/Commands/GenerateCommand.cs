@@ -62,21 +62,8 @@ internal static class GenerateCommand
                 AllowUnknownWords = parse.GetValue(allowUnknown),
                 GifScale = parse.GetValue(scale),
             };
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true; // stop at the next step boundary instead of killing the process
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var cancel = new ConsoleCancellation(); // Ctrl-C stops at the next step boundary
+            return Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancel.Token);
         });
         return command;
     }

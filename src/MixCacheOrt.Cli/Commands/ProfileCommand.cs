@@ -2,7 +2,6 @@ using System.CommandLine;
 using MixCacheOrt.Caching.MixCache;
 using MixCacheOrt.Models;
 using MixCacheOrt.Profiling;
-using Spectre.Console;
 
 namespace MixCacheOrt.Cli.Commands;
 
@@ -46,41 +45,19 @@ internal static class ProfileCommand
             using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
             string target = parse.GetValue(output) ?? Path.Combine(package.Directory, MixCacheProfile.FileName);
             int stepCount = parse.GetValue(steps) ?? package.Manifest.Scheduler.Steps;
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
+            using var cancel = new ConsoleCancellation();
             try
             {
                 using var profiler = new MixCacheProfiler(package);
                 var profiles = new List<RunProfile>();
-                IReadOnlyList<(string Prompt, ulong Seed)> jobs = runs;
-                bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
-                void RunAll(Action? advance)
+                OfflineProgress.Run(stdout, "profiling", runs.Count, advance =>
                 {
-                    foreach ((string p, ulong s) in jobs)
+                    foreach ((string p, ulong s) in runs)
                     {
                         profiles.Add(profiler.ProfileRun(p, s, stepCount, parse.GetValue(stride), cancel.Token));
                         advance?.Invoke();
                     }
-                }
-
-                if (interactive)
-                {
-                    AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new RemainingTimeColumn())
-                        .Start(ctx =>
-                        {
-                            ProgressTask task = ctx.AddTask("profiling", maxValue: jobs.Count);
-                            RunAll(() => task.Increment(1));
-                        });
-                }
-                else
-                {
-                    RunAll(null);
-                }
+                });
 
                 MixCacheProfile profile = MixCacheProfiler.Aggregate(profiles, package.Manifest.Blocks.Candidates);
                 profile.Save(target);
@@ -92,10 +69,6 @@ internal static class ProfileCommand
             {
                 stderr.WriteLine("mixcache profile: cancelled; no profile was written");
                 return ExitCodes.Cancelled;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         });
         return command;

@@ -26,6 +26,7 @@ public sealed class DenoiserExecutor : IDisposable
     private readonly string hiddenOut;
     private float[] latentBatch = [];
     private readonly float[][] timesteps = [new float[1], new float[2]];
+    private readonly Dictionary<(float Timestep, string Output), float[]> timeEmbeddings = [];
 
     public DenoiserExecutor(ModelPackage package, OrtRunOptions? runOptions = null)
     {
@@ -212,7 +213,8 @@ public sealed class DenoiserExecutor : IDisposable
     /// <summary>
     /// The time embedding <paramref name="output"/> (<c>e</c> [dim] or <c>e0</c> [6·dim]) for <paramref name="timestep"/>,
     /// on the host. It depends on the timestep only, so policies that compare it across steps (TeaCache) can get the
-    /// whole schedule before the first step; <c>pre</c> runs once on a zero latent.
+    /// whole schedule before the first step; <c>pre</c> runs once on a zero latent per timestep, and the result is
+    /// kept for later generations with the same schedule. The returned array is shared: read it, do not modify it.
     /// </summary>
     public float[] TimeEmbedding(float timestep, OrtValue conditionalContext, string output = "e")
     {
@@ -220,6 +222,11 @@ public sealed class DenoiserExecutor : IDisposable
         if (output is not ("e" or "e0"))
         {
             throw new ArgumentException($"time embedding output must be 'e' or 'e0', not '{output}'", nameof(output));
+        }
+
+        if (this.timeEmbeddings.TryGetValue((timestep, output), out float[]? known))
+        {
+            return known;
         }
 
         ModelGeometry g = this.Package.Manifest.Geometry;
@@ -237,7 +244,9 @@ public sealed class DenoiserExecutor : IDisposable
         this.pre.Run(this.runOptions);
         using OrtOutputs outputs = this.pre.GetBoundOutputValues();
         this.pre.ClearBoundInputs();
-        return outputs[output].ToArray<float>();
+        float[] embedding = outputs[output].ToArray<float>();
+        this.timeEmbeddings[(timestep, output)] = embedding;
+        return embedding;
     }
 
     public void Dispose()

@@ -46,6 +46,7 @@ public sealed class FasterCachePolicy : ICachePolicy
     private IReadOnlyList<float> timesteps = [];
     private float[]? lowDelta;
     private float[]? highDelta;
+    private float[]? delta;
 
     /// <param name="name">Policy name.</param>
     /// <param name="options">Schedule and weights.</param>
@@ -106,10 +107,10 @@ public sealed class FasterCachePolicy : ICachePolicy
         }
 
         int n = o.Conditional.Length;
-        float[] delta = new float[n];
-        TensorPrimitives.Subtract(o.Unconditional, o.Conditional, delta);
+        this.delta ??= new float[n];
         this.lowDelta ??= new float[n];
         this.highDelta ??= new float[n];
-        this.split.Split(delta, this.lowDelta, this.highDelta);
+        TensorPrimitives.Subtract(o.Unconditional, o.Conditional, this.delta);
+        this.split.Split(this.delta, this.lowDelta, this.highDelta);
     }
 }

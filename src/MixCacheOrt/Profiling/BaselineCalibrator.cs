@@ -16,23 +16,18 @@ namespace MixCacheOrt.Profiling;
 /// added to the hidden state; averaged over the runs.</item>
 /// </list>
 /// </summary>
-public static class TeaCacheCalibrator
+public static class BaselineCalibrator
 {
     public const int Degree = 4;
 
-    /// <summary>Runs the calibration generations and fits the polynomial.</summary>
+    /// <summary>Runs the calibration generations once and derives both the TeaCache polynomial and the MagCache ratios.</summary>
     /// <param name="pipeline">Pipeline of the model.</param>
     /// <param name="runs">(prompt, seed) pairs.</param>
     /// <param name="steps">Sampling steps (null = the model's).</param>
     /// <param name="input"><c>e0</c> (the reference's use_ret_steps, our default) or <c>e</c>.</param>
     /// <param name="afterRun">Called after each run (progress).</param>
     /// <param name="cancellationToken">Checked between steps.</param>
-    public static TeaCacheCalibration Calibrate(TextToVideoPipeline pipeline, IReadOnlyList<(string Prompt, ulong Seed)> runs, int? steps = null,
-        string input = "e0", Action? afterRun = null, CancellationToken cancellationToken = default) =>
-        CalibrateBoth(pipeline, runs, steps, input, afterRun, cancellationToken).TeaCache;
-
-    /// <summary>Runs the calibration generations once and derives both the TeaCache polynomial and the MagCache ratios.</summary>
-    public static (TeaCacheCalibration TeaCache, MagCacheCalibration MagCache) CalibrateBoth(TextToVideoPipeline pipeline,
+    public static (TeaCacheCalibration TeaCache, MagCacheCalibration MagCache) Calibrate(TextToVideoPipeline pipeline,
         IReadOnlyList<(string Prompt, ulong Seed)> runs, int? steps = null, string input = "e0", Action? afterRun = null,
         CancellationToken cancellationToken = default)
     {
