@@ -69,12 +69,13 @@ def train_autoencoder(args, rng: np.random.Generator) -> FrameAutoencoder:
 def build_dataset(args, ae: FrameAutoencoder, rng: np.random.Generator):
     triples = data.training_triples()
     speeds = dict(zip(data.SPEEDS, (float(v) for v in args.speeds.split(","))))
+    radius = tuple(float(v) for v in args.radius.split(","))
     specs = [data.random_spec(rng, triples) for _ in range(args.clips)]
     latents = torch.empty(args.clips, 4, *LATENT_GRID)
     with torch.no_grad():
         for i in range(0, args.clips, 256):
             chunk = specs[i:i + 256]
-            video = torch.from_numpy(np.stack([data.render_clip(s, rng, start=args.start, speeds=speeds) for s in chunk]))
+            video = torch.from_numpy(np.stack([data.render_clip(s, rng, start=args.start, speeds=speeds, radius=radius) for s in chunk]))
             latents[i:i + len(chunk)] = ae.encode(video)
     return specs, latents
 
@@ -132,6 +133,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--start", choices=data.START_MODES, default="inside", help="start positions of the objects (see tinywan/data.py)")
     ap.add_argument("--speeds", default="1,2", help="px/frame of 'slowly' and 'quickly'")
+    ap.add_argument("--radius", default="4.5,6", help="range of the object radius in pixels (DiT data set)")
     ap.add_argument("--save-every", type=int, default=200)
     args = ap.parse_args()
 

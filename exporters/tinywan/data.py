@@ -97,9 +97,9 @@ def _shape_sdf(shape: str, dx: np.ndarray, dy: np.ndarray, r: float) -> np.ndarr
 
 
 def render_clip(spec: ClipSpec, rng: np.random.Generator, frames: int = FRAMES, size: int = SIZE, start: str = "inside",
-                speeds: dict | None = None) -> np.ndarray:
-    """-> float32 [3, F, H, W] in [-1, 1]."""
-    r = rng.uniform(4.5, 6.0)
+                speeds: dict | None = None, radius: tuple[float, float] = (4.5, 6.0)) -> np.ndarray:
+    """-> float32 [3, F, H, W] in [-1, 1]. radius: range of the object's radius in pixels."""
+    r = rng.uniform(*radius)
     speed = (speeds or SPEEDS)[spec.speed] * rng.uniform(0.9, 1.1)
     vx, vy = DIRECTIONS[spec.direction]
     travel = speed * (frames - 1)
