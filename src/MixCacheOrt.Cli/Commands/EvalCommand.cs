@@ -172,18 +172,9 @@ internal static class EvalCommand
             throw new UsageException($"--methods has an empty entry ('{o.Methods}'); give comma-separated names, e.g. --methods none,mixcache-eff");
         }
 
-        List<ulong> seeds = [];
-        foreach (string part in o.Seeds.Split(',', StringSplitOptions.TrimEntries))
+        if (!SeedList.TryParse(o.Seeds, out IReadOnlyList<ulong> seeds, out string? seedError))
         {
-            if (!ulong.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
-            {
-                throw new UsageException($"--seeds must be comma-separated non-negative integers, e.g. --seeds 1,2 (got '{o.Seeds}')");
-            }
-
-            if (!seeds.Contains(seed))
-            {
-                seeds.Add(seed);
-            }
+            throw new UsageException(seedError!);
         }
 
         if (o.Steps is < 1)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using MixCacheOrt.Evaluation;
 
 namespace MixCacheOrt.Cli.Commands;
@@ -43,15 +42,9 @@ internal sealed class ProfilingRunOptions
             prompts = prompts.Take(n);
         }
 
-        var seeds = new List<ulong>();
-        foreach (string part in parse.GetValue(this.Seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        if (!SeedList.TryParse(parse.GetValue(this.Seeds), out IReadOnlyList<ulong> seeds, out string? seedError))
         {
-            if (!ulong.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed))
-            {
-                return ([], "--seeds must be comma-separated non-negative integers, e.g. --seeds 1,2");
-            }
-
-            seeds.Add(seed);
+            return ([], seedError);
         }
 
         List<(string, ulong)> runs = [.. prompts.SelectMany(p => seeds.Select(s => (p, s)))];
