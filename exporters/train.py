@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train tiny-wan from a seed: the frame autoencoder, then the DiT and its text encoder jointly.
 
-    /usr/bin/python3 exporters/train.py --out exporters/.work/train   # ~2 h on 2 cores
+    /usr/bin/python3 exporters/train.py --out exporters/.work/train   # ~2 h on 2 idle cores
 
 Stages (each resumable from the checkpoints in --out):
   1. autoencoder: per-frame RGB 32x32 <-> 4x8x8 latent, MSE with latent-noise augmentation so the
@@ -120,20 +120,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--ae-steps", type=int, default=1500)
     ap.add_argument("--clips", type=int, default=16384)
-    ap.add_argument("--steps", type=int, default=2600, help="length of the learning-rate schedule")
+    ap.add_argument("--steps", type=int, default=5000, help="length of the learning-rate schedule")
     ap.add_argument("--stop-at", type=int, default=None,
-                    help="stop after this many steps (the schedule still spans --steps); the shipped weights are "
-                         "a checkpoint taken this way, see exporters/README.md")
+                    help="stop after this many steps (the schedule still spans --steps); running again resumes "
+                         "from the saved state, see exporters/README.md for how the shipped weights were made")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--warmup", type=int, default=150)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--shift", type=float, default=3.0)
     ap.add_argument("--cond-dropout", type=float, default=0.1)
     ap.add_argument("--ema", type=float, default=0.998)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--start", choices=data.START_MODES, default="inside", help="start positions of the objects (see tinywan/data.py)")
-    ap.add_argument("--speeds", default="1,2", help="px/frame of 'slowly' and 'quickly'")
-    ap.add_argument("--radius", default="4.5,6", help="range of the object radius in pixels (DiT data set)")
+    ap.add_argument("--start", choices=data.START_MODES, default="free", help="start positions of the objects (see tinywan/data.py)")
+    ap.add_argument("--speeds", default="1.5,2.5", help="px/frame of 'slowly' and 'quickly'")
+    ap.add_argument("--radius", default="3.5,5", help="range of the object radius in pixels (DiT data set)")
     ap.add_argument("--save-every", type=int, default=200)
     args = ap.parse_args()
 
@@ -177,6 +177,7 @@ def main() -> None:
         ema_model.load_state_dict(st["ema_model"]); ema_text.load_state_dict(st["ema_text"])
         opt.load_state_dict(st["opt"]); start_step, history = st["step"], st["history"]
         torch.set_rng_state(st["torch_rng"]); rng = np.random.default_rng(st["np_seed"])
+        t_start -= st.get("seconds", 0.0)  # report the wall time of all sessions, not just this one
         log(f"resumed at step {start_step}")
     else:
         rng = np.random.default_rng(args.seed + 3)
@@ -215,7 +216,7 @@ def main() -> None:
             torch.save({"model": model.state_dict(), "text": text.state_dict(), "ema_model": ema_model.state_dict(),
                         "ema_text": ema_text.state_dict(), "opt": opt.state_dict(), "step": step + 1,
                         "history": history, "torch_rng": torch.get_rng_state(),
-                        "np_seed": int(rng.integers(2**63))}, state_path + ".tmp")
+                        "np_seed": int(rng.integers(2**63)), "seconds": time.time() - t_start}, state_path + ".tmp")
             os.replace(state_path + ".tmp", state_path)
             gap = direction_gap(ema_model, ema_text, probe)
             log(f"step {step + 1} direction probe gap {gap:+.4f} (EMA weights)")
@@ -233,7 +234,8 @@ def save_checkpoint(args, cfg, model, text, ae, step, history, seconds) -> None:
         "text_encoder": text.state_dict(),
         "autoencoder": ae.state_dict(),
         "train": {"seed": args.seed, "steps": step, "batch": args.batch, "lr": args.lr, "shift": args.shift,
-                  "ae_steps": args.ae_steps, "clips": args.clips, "final_loss": float(np.mean(history[-100:])),
+                  "ae_steps": args.ae_steps, "clips": args.clips, "warmup": args.warmup, "start": args.start,
+                  "speeds": args.speeds, "radius": args.radius, "final_loss": float(np.mean(history[-100:])),
                   "seconds": seconds},
     }
     path = os.path.join(args.out, "checkpoint.pt")
