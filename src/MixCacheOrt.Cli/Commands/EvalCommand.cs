@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MixCacheOrt.Caching;
+using MixCacheOrt.Caching.MixCache;
 using MixCacheOrt.Evaluation;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
@@ -87,11 +88,16 @@ internal static class EvalCommand
         // Build every policy once before any generation, so a method the model cannot serve (e.g. no profile.json)
         // fails now and not an hour into the run.
         var policyContext = CachePolicyContext.For(package);
+        int stepCount = o.Steps ?? package.Manifest.Scheduler.Steps;
+        string? stepWarning = null;
         foreach (string method in plan.Methods)
         {
             try
             {
-                CachePolicyFactory.Create(method, policyContext);
+                if (CachePolicyFactory.Create(method, policyContext) is MixCachePolicy mixCache)
+                {
+                    stepWarning ??= mixCache.StepCountWarning(stepCount);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -100,7 +106,11 @@ internal static class EvalCommand
             }
         }
 
-        int stepCount = o.Steps ?? package.Manifest.Scheduler.Steps;
+        if (stepWarning is not null)
+        {
+            stderr.WriteLine($"mixcache eval: warning: {stepWarning}");
+        }
+
         IReadOnlyList<EvaluationJob> jobs = EvaluationRunner.Plan(plan.Prompts, plan.Seeds, plan.Methods);
         var runner = new EvaluationRunner(pipeline, name => CachePolicyFactory.Create(name, policyContext));
         bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;

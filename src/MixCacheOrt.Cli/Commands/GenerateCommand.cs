@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
 using MixCacheOrt.Caching;
+using MixCacheOrt.Caching.MixCache;
 using MixCacheOrt.Cli.Reports;
 using MixCacheOrt.Media;
 using MixCacheOrt.Models;
@@ -99,6 +100,11 @@ internal static class GenerateCommand
         float[]? initialNoise = o.NoiseFile is null ? null : LoadNoise(o.NoiseFile, package.Manifest.Geometry);
         var policyContext = CachePolicyContext.For(package);
         ICachePolicy policy = CachePolicyFactory.Create(o.Cache, policyContext);
+        if (policy is MixCachePolicy mixCache && mixCache.StepCountWarning(o.Steps ?? package.Manifest.Scheduler.Steps) is string warning)
+        {
+            stderr.WriteLine($"mixcache generate: warning: {warning}");
+        }
+
         var context = new RunContext(package.Manifest.Name, package.Directory, package.Manifest.Blocks.Count,
             o.Provider.ToString().ToLowerInvariant(), o.Threads, OrtRuntime.Version, o.NoiseFile);
 

@@ -69,6 +69,17 @@ public sealed class MixCachePolicy : ICachePolicy
 
     public IReadOnlySet<int> BlockCandidates { get; }
 
+    /// <summary>
+    /// A warning when a run of <paramref name="steps"/> steps uses a profile measured at another step count: θ, δ1 and
+    /// δ2 are per-step distances, which grow as steps get fewer, so on a much shorter schedule the warm-up may never
+    /// end (every step computed in full) and on a longer one caching starts early. Null when the counts match.
+    /// </summary>
+    public string? StepCountWarning(int steps) =>
+        steps == this.profile.Steps
+            ? null
+            : $"the MixCache profile was measured at {this.profile.Steps} steps and this run has {steps}; its thresholds are "
+              + $"per-step distances, so caching may start late or never (profile at this step count: mixcache profile --steps {steps})";
+
     public void Reset(int steps, int blockCount)
     {
         this.steps = steps;

@@ -64,6 +64,17 @@ public sealed class MixCachePolicyTests
     }
 
     [Test]
+    public void WarnsOnlyWhenTheRunHasAnotherStepCountThanTheProfile()
+    {
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency, [3, 6]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(policy.StepCountWarning(50), Is.Null, "the profile's own step count");
+            Assert.That(policy.StepCountWarning(30), Does.Contain("50 steps").And.Contain("has 30").And.Contain("mixcache profile --steps 30"));
+        });
+    }
+
+    [Test]
     public void WarmUpLastsUntilTheStepDistanceFallsBelowTheta()
     {
         var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency, [3, 6]);

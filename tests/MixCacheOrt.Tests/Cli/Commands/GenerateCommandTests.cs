@@ -41,6 +41,21 @@ public sealed class GenerateCommandTests
     }
 
     [Test]
+    public void MixCacheOnAnotherStepCountThanItsProfileWarnsButRuns()
+    {
+        using var temp = new TempDirectory();
+        (int code, _, string error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+            "--cache", "mixcache-eff", "--steps", "2", "--threads", "2", "--out", Path.Combine(temp.Path, "short"), "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(error, Does.Contain("mixcache generate: warning: the MixCache profile was measured at 50 steps and this run has 2"));
+
+        (code, _, error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+            "--cache", "none", "--steps", "2", "--threads", "2", "--out", Path.Combine(temp.Path, "none"), "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(error, Does.Not.Contain("warning"), "only MixCache policies depend on a profiled step count");
+    }
+
+    [Test]
     public void BatchModeWritesOneDirectoryPerPrompt()
     {
         using var temp = new TempDirectory();
