@@ -64,7 +64,7 @@ fi
 # ---------------------------------------------------------------------------------------------------------------
 if [ -d exporters/tests ]; then
   echo "== Python exporter tests (exporters/tests)"
-  ensure_apt_packages python3-onnx python3-torch libopenblas0-pthread python3-numpy
+  bash exporters/setup.sh || exit 1
   set +e
   if (cd exporters && /usr/bin/python3 -c "import pytest" 2>/dev/null); then
     (cd exporters && /usr/bin/python3 -m pytest -q tests)

@@ -11,6 +11,8 @@ import statistics
 import sys
 import time
 
+import tinywan  # noqa: F401  (before torch: BLAS thread settings, see tinywan/__init__.py)
+
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -16,6 +16,8 @@ import os
 import sys
 import time
 
+import tinywan  # noqa: F401  (before torch: BLAS thread settings, see tinywan/__init__.py)
+
 import numpy as np
 import torch
 

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+import tinywan  # noqa: F401  (before torch: BLAS thread settings, see tinywan/__init__.py)
+
 import numpy as np
 import onnx
 import torch
