@@ -17,9 +17,12 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from copy import deepcopy
+
+import tinywan  # noqa: F401  (before torch: BLAS thread settings, see tinywan/__init__.py)
 
 import numpy as np
 import torch
@@ -108,9 +111,10 @@ def direction_gap(model, text, probe) -> float:
 
 
 def lr_at(step: int, args) -> float:
+    """Linear warm-up, cosine decay to 0.1 * lr over --steps, then constant 0.1 * lr for the --tail steps."""
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
-    p = (step - args.warmup) / max(1, args.steps - args.warmup)
+    p = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
     return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
@@ -120,9 +124,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--ae-steps", type=int, default=1500)
     ap.add_argument("--clips", type=int, default=16384)
-    ap.add_argument("--steps", type=int, default=5000, help="length of the learning-rate schedule")
+    ap.add_argument("--steps", type=int, default=5000, help="length of the cosine learning-rate schedule")
+    ap.add_argument("--tail", type=int, default=0,
+                    help="steps after the cosine schedule at its final learning rate (0.1 * lr); total = steps + tail")
     ap.add_argument("--stop-at", type=int, default=None,
-                    help="stop after this many steps (the schedule still spans --steps); running again resumes "
+                    help="stop after this many steps (the schedule still spans --steps + --tail); running again resumes "
                          "from the saved state, see exporters/README.md for how the shipped weights were made")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -135,6 +141,8 @@ def main() -> None:
     ap.add_argument("--speeds", default="1.5,2.5", help="px/frame of 'slowly' and 'quickly'")
     ap.add_argument("--radius", default="3.5,5", help="range of the object radius in pixels (DiT data set)")
     ap.add_argument("--save-every", type=int, default=200)
+    ap.add_argument("--keep-every", type=int, default=0,
+                    help="also keep checkpoint-<step>.pt every this many steps (0: only the latest)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -184,7 +192,8 @@ def main() -> None:
 
     probe = make_direction_probe(latents, specs)
     t_loop = time.time()
-    last = args.steps if args.stop_at is None else min(args.steps, args.stop_at)
+    total = args.steps + args.tail
+    last = total if args.stop_at is None else min(total, args.stop_at)
     for step in range(start_step, last):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
@@ -211,7 +220,7 @@ def main() -> None:
         if step % 25 == 0:
             rate = (time.time() - t_loop) / (step - start_step + 1)
             log(f"step {step} loss {np.mean(history[-25:]):.4f} lr {lr_at(step, args):.2e} {rate:.2f}s/step "
-                f"eta {(args.steps - step) * rate / 60:.0f} min")
+                f"eta {(last - step) * rate / 60:.0f} min")
         if (step + 1) % args.save_every == 0 or step + 1 == last:
             torch.save({"model": model.state_dict(), "text": text.state_dict(), "ema_model": ema_model.state_dict(),
                         "ema_text": ema_text.state_dict(), "opt": opt.state_dict(), "step": step + 1,
@@ -221,6 +230,8 @@ def main() -> None:
             gap = direction_gap(ema_model, ema_text, probe)
             log(f"step {step + 1} direction probe gap {gap:+.4f} (EMA weights)")
             save_checkpoint(args, cfg, ema_model, ema_text, ae, step + 1, history, time.time() - t_start)
+            if args.keep_every and (step + 1) % args.keep_every == 0:
+                shutil.copyfile(os.path.join(args.out, "checkpoint.pt"), os.path.join(args.out, f"checkpoint-{step + 1}.pt"))
 
     log(f"done in {(time.time() - t_start) / 60:.1f} min")
 
@@ -234,7 +245,7 @@ def save_checkpoint(args, cfg, model, text, ae, step, history, seconds) -> None:
         "text_encoder": text.state_dict(),
         "autoencoder": ae.state_dict(),
         "train": {"seed": args.seed, "steps": step, "batch": args.batch, "lr": args.lr, "shift": args.shift,
-                  "ae_steps": args.ae_steps, "clips": args.clips, "warmup": args.warmup, "start": args.start,
+                  "tail": args.tail, "ae_steps": args.ae_steps, "clips": args.clips, "warmup": args.warmup, "start": args.start,
                   "speeds": args.speeds, "radius": args.radius, "final_loss": float(np.mean(history[-100:])),
                   "seconds": seconds},
     }
