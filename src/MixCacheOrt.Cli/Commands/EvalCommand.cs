@@ -88,7 +88,7 @@ internal static class EvalCommand
         // Build every policy once before any generation, so a method the model cannot serve (e.g. no profile.json)
         // fails now and not an hour into the run.
         var policyContext = CachePolicyContext.For(package);
-        int stepCount = o.Steps ?? package.Manifest.Scheduler.Steps;
+        int stepCount = package.Manifest.Scheduler.StepsOr(o.Steps);
         string? stepWarning = null;
         foreach (string method in plan.Methods)
         {

@@ -100,7 +100,7 @@ internal static class GenerateCommand
         float[]? initialNoise = o.NoiseFile is null ? null : LoadNoise(o.NoiseFile, package.Manifest.Geometry);
         var policyContext = CachePolicyContext.For(package);
         ICachePolicy policy = CachePolicyFactory.Create(o.Cache, policyContext);
-        if (policy is MixCachePolicy mixCache && mixCache.StepCountWarning(o.Steps ?? package.Manifest.Scheduler.Steps) is string warning)
+        if (policy is MixCachePolicy mixCache && mixCache.StepCountWarning(package.Manifest.Scheduler.StepsOr(o.Steps)) is string warning)
         {
             stderr.WriteLine($"mixcache generate: warning: {warning}");
         }
@@ -300,7 +300,7 @@ internal static class GenerateCommand
         }
 
         GenerationResult? result = null;
-        int steps = request.Steps ?? pipeline.Package.Manifest.Scheduler.Steps;
+        int steps = pipeline.Package.Manifest.Scheduler.StepsOr(request.Steps);
         AnsiConsole.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

@@ -44,7 +44,7 @@ internal static class ProfileCommand
 
             using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
             string target = parse.GetValue(output) ?? Path.Combine(package.Directory, MixCacheProfile.FileName);
-            int stepCount = parse.GetValue(steps) ?? package.Manifest.Scheduler.Steps;
+            int stepCount = package.Manifest.Scheduler.StepsOr(parse.GetValue(steps));
             using var cancel = new ConsoleCancellation();
             try
             {

@@ -98,6 +98,9 @@ public sealed record SchedulerSpec
     public required double Guidance { get; init; }
 
     public double TimestepScale { get; init; } = 1000.0;
+
+    /// <summary>The step count a run uses: the caller's, or the model's default when none was given.</summary>
+    public int StepsOr(int? requested) => requested ?? this.Steps;
 }
 
 /// <summary>Word-level tokenizer of the package's text encoder.</summary>

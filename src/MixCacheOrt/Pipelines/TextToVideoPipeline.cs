@@ -47,7 +47,7 @@ public sealed class TextToVideoPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         policy ??= new NoCachePolicy();
         ModelManifest m = this.Package.Manifest;
-        int steps = request.Steps ?? m.Scheduler.Steps;
+        int steps = m.Scheduler.StepsOr(request.Steps);
         double guidance = request.Guidance ?? m.Scheduler.Guidance;
         double shift = request.Shift ?? m.Scheduler.Shift;
         var scheduler = new FlowMatchEulerScheduler(steps, shift, m.Scheduler.TimestepScale);

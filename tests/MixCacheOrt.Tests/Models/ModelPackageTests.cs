@@ -22,6 +22,18 @@ public sealed class ModelPackageTests
     }
 
     [Test]
+    public void StepCountDefaultsToTheManifestsScheduler()
+    {
+        using ModelPackage p = ModelPackage.Load(ShippedModel.Directory);
+        int declared = JsonNode.Parse(File.ReadAllText(Path.Combine(ShippedModel.Directory, "manifest.json")))!["scheduler"]!["steps"]!.GetValue<int>();
+        Assert.Multiple(() =>
+        {
+            Assert.That(p.Manifest.Scheduler.StepsOr(null), Is.EqualTo(declared));
+            Assert.That(p.Manifest.Scheduler.StepsOr(17), Is.EqualTo(17));
+        });
+    }
+
+    [Test]
     public void MissingDirectoryIsReported()
     {
         var e = Assert.Throws<ModelPackageException>(() => ModelPackage.Load("/nonexistent/model"));
