@@ -13,27 +13,6 @@ command -v dotnet >/dev/null 2>&1 || {
   exit 1
 }
 
-# Installs missing Debian packages when we are root or have password-less sudo; otherwise says what to run.
-ensure_apt_packages() {
-  local missing=() package sudo=""
-  for package in "$@"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      sudo="sudo -n"
-    else
-      echo "test.sh: missing Debian packages: ${missing[*]}" >&2
-      echo "test.sh: install them with:  sudo apt-get install -y ${missing[*]}   and run ./test.sh again" >&2
-      return 1
-    fi
-  fi
-  echo "== apt-get install ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-
 echo "== dotnet build MixCacheOrt.sln (Release)"
 dotnet build MixCacheOrt.sln -c Release -nologo -v quiet -clp:NoSummary
 
