@@ -135,6 +135,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--shift", type=float, default=3.0)
     ap.add_argument("--cond-dropout", type=float, default=0.1)
+    ap.add_argument("--drop-attribute", type=float, default=0.0,
+                    help="probability of leaving the colour or the shape word out of a training caption")
     ap.add_argument("--ema", type=float, default=0.998)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--start", choices=data.START_MODES, default="free", help="start positions of the objects (see tinywan/data.py)")
@@ -199,7 +201,7 @@ def main() -> None:
             g["lr"] = lr_at(step, args)
         idx = rng.integers(len(specs), size=args.batch)
         x0 = latents[idx]
-        prompts = [data.random_caption(specs[i], rng) if rng.random() >= args.cond_dropout else "" for i in idx]
+        prompts = [data.random_caption(specs[i], rng, args.drop_attribute) if rng.random() >= args.cond_dropout else "" for i in idx]
         tokens = torch.from_numpy(np.stack([data.tokenize(p) for p in prompts]))
         sigma = shift_sigma(torch.rand(args.batch), args.shift)
         noise = torch.randn_like(x0)
@@ -246,7 +248,7 @@ def save_checkpoint(args, cfg, model, text, ae, step, history, seconds) -> None:
         "autoencoder": ae.state_dict(),
         "train": {"seed": args.seed, "steps": step, "batch": args.batch, "lr": args.lr, "shift": args.shift,
                   "tail": args.tail, "ae_steps": args.ae_steps, "clips": args.clips, "warmup": args.warmup, "start": args.start,
-                  "speeds": args.speeds, "radius": args.radius, "final_loss": float(np.mean(history[-100:])),
+                  "speeds": args.speeds, "radius": args.radius, "drop_attribute": args.drop_attribute, "final_loss": float(np.mean(history[-100:])),
                   "seconds": seconds},
     }
     path = os.path.join(args.out, "checkpoint.pt")

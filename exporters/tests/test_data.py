@@ -47,6 +47,29 @@ class TokenizerTest(unittest.TestCase):
         self.assertEqual(len(data.tokenize(" ".join(["red"] * 40))), data.TEXT_LEN)
 
 
+class CaptionTest(unittest.TestCase):
+    SPEC = data.ClipSpec("red", "circle", "left", "slowly", "dark")
+
+    def test_no_attribute_dropout_keeps_the_random_stream(self):
+        # drop_attribute=0 must draw exactly the two numbers of the original recipe (speed and background phrase)
+        a, b = np.random.default_rng(8), np.random.default_rng(8)
+        for _ in range(20):
+            caption = data.random_caption(self.SPEC, a)
+            self.assertTrue(caption.startswith("a red circle moving left"))
+            b.random(); b.random()
+        self.assertEqual(a.random(), b.random())
+
+    def test_attribute_dropout_leaves_out_colour_or_shape_never_direction(self):
+        rng = np.random.default_rng(9)
+        kinds = set()
+        for _ in range(200):
+            words = data.random_caption(self.SPEC, rng, drop_attribute=1.0).split()
+            self.assertIn("left", words)
+            self.assertEqual(("red" in words) + ("circle" in words), 1)
+            kinds.add("red" in words)
+        self.assertEqual(kinds, {True, False})
+
+
 class SplitTest(unittest.TestCase):
     def test_held_out_triples_are_never_trained(self):
         held = set(data.held_out_triples())
@@ -67,6 +90,16 @@ class AdherenceTest(unittest.TestCase):
             scores.append(adherence.score(spec.caption(), frames))
         self.assertEqual(np.mean([s["adheres"] for s in scores]), 1.0)
         self.assertGreaterEqual(np.mean([s["shape_ok"] for s in scores]), 0.97)
+
+    def test_fast_free_moving_clips_are_recognised(self):
+        # objects that leave the frame only drop frames from the centroid track
+        rng = np.random.default_rng(6)
+        scores = []
+        for _ in range(200):
+            spec = data.random_spec(rng, data.ALL_TRIPLES)
+            clip = data.render_clip(spec, rng, start="free", speeds={"slowly": 2.5, "quickly": 4.0}, radius=(3.5, 5.0))
+            scores.append(adherence.score(spec.caption(), (clip.transpose(1, 2, 3, 0) + 1) / 2))
+        self.assertGreaterEqual(np.mean([s["adheres"] for s in scores]), 0.99)
 
     def test_wrong_prompt_is_rejected(self):
         rng = np.random.default_rng(4)

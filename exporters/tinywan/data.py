@@ -56,8 +56,10 @@ class ClipSpec:
     speed: str
     background: str
 
-    def caption(self, with_speed: bool = True, with_background: bool = True) -> str:
-        s = f"a {self.color} {self.shape} moving {self.direction}"
+    def caption(self, with_speed: bool = True, with_background: bool = True, with_color: bool = True,
+                with_shape: bool = True) -> str:
+        subject = " ".join(w for w, keep in ((self.color, with_color), (self.shape, with_shape)) if keep)
+        s = f"a {subject} moving {self.direction}"
         if with_speed:
             s += f" {self.speed}"
         if with_background:
@@ -129,8 +131,15 @@ def random_spec(rng: np.random.Generator, triples: list[tuple[str, str, str]]) -
     return ClipSpec(c, s, d, list(SPEEDS)[rng.integers(len(SPEEDS))], list(BACKGROUNDS)[rng.integers(len(BACKGROUNDS))])
 
 
-def random_caption(spec: ClipSpec, rng: np.random.Generator) -> str:
-    return spec.caption(with_speed=rng.random() < 0.5, with_background=rng.random() < 0.6)
+def random_caption(spec: ClipSpec, rng: np.random.Generator, drop_attribute: float = 0.0) -> str:
+    """drop_attribute: probability of leaving out the colour or the shape word (one of them, equally likely), so the
+    direction word is also seen next to fewer attributes (aimed at unseen colour/shape/direction combinations).
+    At 0 no extra random numbers are drawn, so earlier recipes keep their random streams."""
+    with_color = with_shape = True
+    if drop_attribute > 0 and rng.random() < drop_attribute:
+        with_color, with_shape = (False, True) if rng.random() < 0.5 else (True, False)
+    return spec.caption(with_speed=rng.random() < 0.5, with_background=rng.random() < 0.6,
+                        with_color=with_color, with_shape=with_shape)
 
 
 def opposite_direction(prompt: str) -> str:
