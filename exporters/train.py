@@ -142,6 +142,9 @@ def main() -> None:
     ap.add_argument("--start", choices=data.START_MODES, default="free", help="start positions of the objects (see tinywan/data.py)")
     ap.add_argument("--speeds", default="1.5,2.5", help="px/frame of 'slowly' and 'quickly'")
     ap.add_argument("--radius", default="3.5,5", help="range of the object radius in pixels (DiT data set)")
+    ap.add_argument("--dim", type=int, default=WanConfig.dim, help="DiT width (Wan2.1 'dim')")
+    ap.add_argument("--ffn-dim", type=int, default=WanConfig.ffn_dim, help="DiT feed-forward width")
+    ap.add_argument("--heads", type=int, default=WanConfig.num_heads, help="attention heads (dim / heads is the head size)")
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--keep-every", type=int, default=0,
                     help="also keep checkpoint-<step>.pt every this many steps (0: only the latest)")
@@ -171,7 +174,7 @@ def main() -> None:
 
     # Re-seed so the DiT's init does not depend on whether the autoencoder was trained or loaded.
     torch.manual_seed(args.seed + 3)
-    cfg = WanConfig(text_len=data.TEXT_LEN, in_dim=4, out_dim=4)
+    cfg = WanConfig(text_len=data.TEXT_LEN, in_dim=4, out_dim=4, dim=args.dim, ffn_dim=args.ffn_dim, num_heads=args.heads)
     model = WanModel(cfg, LATENT_GRID)
     text = TextEncoder(len(data.VOCAB), data.TEXT_LEN, dim=cfg.text_dim)
     params = list(model.parameters()) + list(text.parameters())
