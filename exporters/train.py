@@ -147,8 +147,11 @@ def main() -> None:
     ap.add_argument("--heads", type=int, default=WanConfig.num_heads, help="attention heads (dim / heads is the head size)")
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--keep-every", type=int, default=0,
-                    help="also keep checkpoint-<step>.pt every this many steps (0: only the latest)")
+                    help="also keep checkpoint-<step>.pt every this many steps (0: only the latest); a multiple of "
+                         "--save-every, because every save draws from the batch sampler's random stream")
     args = ap.parse_args()
+    if args.keep_every % args.save_every:
+        ap.error(f"--keep-every {args.keep_every} must be a multiple of --save-every ({args.save_every})")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
