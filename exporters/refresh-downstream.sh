@@ -14,21 +14,22 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 checkpoint=${1:-}
 from=${FROM:-1}
 to=${TO:-5}
+runs() { (( from <= $1 && $1 <= to )); }
 stage() { echo "== $(date -u +%H:%M:%S) stage $1: $2"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if (( from <= 1 && 1 <= to )); then
+if runs 1; then
   [[ -n $checkpoint ]] || { echo "usage: exporters/refresh-downstream.sh TRAINING_CHECKPOINT (or FROM=2..5 without one)" >&2; exit 2; }
   stage 1 "ship $checkpoint"
   exporters/ship.sh "$checkpoint"
 fi
-if (( from <= 2 && 2 <= to )); then
+if runs 2; then
   stage 2 "profile and calibrate"
   ./mixcache profile --count 8 --seeds 1 --impact-stride 2 --threads 2
   ./mixcache calibrate --count 8 --threads 2
 fi
-if (( from <= 3 && 3 <= to )); then
+if runs 3; then
   stage 3 "parity (C# vs PyTorch reference, 50 steps)"
   ./mixcache generate --prompt "a red circle moving right" --noise models/tiny-wan/reference/noise_seed42.npy --steps 50 \
     --threads 2 --out "$work/parity" > /dev/null
@@ -39,12 +40,12 @@ ours, ref = np.load(sys.argv[1]).reshape(-1), np.load(sys.argv[2]).reshape(-1)
 print(f"max abs difference {np.abs(ours - ref).max():.2e} (reference latent std {ref.std():.2f})")
 EOF
 fi
-if (( from <= 4 && 4 <= to )); then
+if runs 4; then
   stage 4 "redundancy trace"
   ./mixcache generate --prompt "a red circle moving right" --cache trace --threads 2 --out "$work/trace" > /dev/null
   cp "$work/trace/run.json" benchmarks/data/trace-tiny-wan-red-circle-seed42.json
 fi
-if (( from <= 5 && 5 <= to )); then
+if runs 5; then
   stage 5 "cache evaluations (Tables 1 and 2)"
   benchmarks/run-eval.sh all
 fi
