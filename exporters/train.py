@@ -118,7 +118,22 @@ def lr_at(step: int, args) -> float:
     return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
-def main() -> None:
+def check_args(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject values that would crash or silently misbehave hours into a run."""
+    for name in ("steps", "batch", "clips", "save_every", "dim", "ffn_dim", "heads", "threads"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(args, name)})")
+    for name in ("drop_attribute", "cond_dropout"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            ap.error(f"--{name.replace('_', '-')} is a probability: give a value in [0, 1] (got {getattr(args, name)})")
+    if args.keep_every < 0 or args.keep_every % args.save_every:
+        ap.error(f"--keep-every {args.keep_every} must be 0 or a multiple of --save-every ({args.save_every})")
+    if args.dim % args.heads or (args.dim // args.heads) % 2:
+        ap.error(f"--dim {args.dim} must split into --heads {args.heads} heads of even size "
+                 "(RoPE rotates pairs of channels)")
+
+
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), ".work", "train"))
     ap.add_argument("--seed", type=int, default=20261122)
@@ -149,9 +164,13 @@ def main() -> None:
     ap.add_argument("--keep-every", type=int, default=0,
                     help="also keep checkpoint-<step>.pt every this many steps (0: only the latest); a multiple of "
                          "--save-every, because every save draws from the batch sampler's random stream")
-    args = ap.parse_args()
-    if args.keep_every % args.save_every:
-        ap.error(f"--keep-every {args.keep_every} must be a multiple of --save-every ({args.save_every})")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    check_args(ap, args)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
