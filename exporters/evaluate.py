@@ -3,7 +3,8 @@
 
     /usr/bin/python3 exporters/evaluate.py --checkpoint models/tiny-wan/tiny-wan.pt
 
-* prompt adherence (tinywan/adherence.py rules) on 50 held-out prompts x 2 seeds, 50 steps, CFG;
+* prompt adherence (tinywan/adherence.py rules) on 50 held-out prompts x 2 seeds, 50 steps, CFG
+  (--prompt-set seen: prompts from training triples instead, for tuning sampler settings such as --guidance);
 * latency of one 50-step CFG generation at batch 1 (text encoder + sampler + decoder), 2 threads;
 * a contact sheet (8 prompts x all frames, upscaled) for a person to look at.
 Writes --json (default exporters/eval.json) and --sheet (default exporters/samples.png).
@@ -74,6 +75,9 @@ def main() -> None:
     ap.add_argument("--json", default=os.path.join(here, "eval.json"))
     ap.add_argument("--sheet", default=os.path.join(here, "samples.png"))
     ap.add_argument("--prompts", type=int, default=50)
+    ap.add_argument("--prompt-set", choices=("held-out", "seen"), default="held-out",
+                    help="held-out: (colour, shape, direction) triples never trained on (the reported figure); "
+                         "seen: training triples (validation)")
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--shift", type=float, default=3.0)
@@ -95,7 +99,7 @@ def main() -> None:
     contact_sheet(sheet_frames, SHEET_PROMPTS, args.sheet)
     sheet_scores = [adherence.score(p, fr) for p, fr in zip(SHEET_PROMPTS, sheet_frames)]
 
-    prompts = data.held_out_prompts(args.prompts)
+    prompts = (data.held_out_prompts if args.prompt_set == "held-out" else data.seen_prompts)(args.prompts)
     seeds = [int(s) for s in args.seeds.split(",")]
     jobs = [(p, s) for p in prompts for s in seeds]
     results = []
@@ -110,7 +114,8 @@ def main() -> None:
 
     summary = {
         "checkpoint": os.path.basename(args.checkpoint),
-        "held_out_prompts": len(prompts), "seeds": seeds, "steps": args.steps, "guidance": args.guidance,
+        "prompt_set": args.prompt_set, "held_out_prompts" if args.prompt_set == "held-out" else "seen_prompts": len(prompts),
+        "seeds": seeds, "steps": args.steps, "guidance": args.guidance,
         "adherence": float(np.mean([r["adheres"] for r in results])),
         "color_accuracy": float(np.mean([r["color_ok"] for r in results])),
         "direction_accuracy": float(np.mean([r["direction_ok"] for r in results])),

@@ -79,6 +79,14 @@ class SplitTest(unittest.TestCase):
             want = adherence.parse_prompt(p)
             self.assertIn((want.color, want.shape, want.direction), held)
 
+    def test_seen_prompts_use_only_training_triples(self):
+        prompts = data.seen_prompts(50)
+        self.assertEqual(len(set(prompts)), 50)
+        trained = set(data.training_triples())
+        for p in prompts:
+            want = adherence.parse_prompt(p)
+            self.assertIn((want.color, want.shape, want.direction), trained)
+
 
 class AdherenceTest(unittest.TestCase):
     def test_ground_truth_clips_are_recognised(self):

@@ -150,11 +150,20 @@ def opposite_direction(prompt: str) -> str:
 
 def held_out_prompts(count: int = 50, seed: int = 99) -> list[str]:
     """Evaluation prompts whose (colour, shape, direction) never occurs in training."""
+    return _distinct_prompts(held_out_triples(), count, seed)
+
+
+def seen_prompts(count: int = 50, seed: int = 7) -> list[str]:
+    """Validation prompts built from training triples: for choosing sampler settings (guidance) without looking at
+    the held-out set, and for measuring how much of the gap is compositional generalisation."""
+    return _distinct_prompts(training_triples(), count, seed)
+
+
+def _distinct_prompts(triples: list[tuple[str, str, str]], count: int, seed: int) -> list[str]:
     rng = np.random.default_rng(seed)
-    held = held_out_triples()
     prompts = []
     while len(prompts) < count:
-        p = random_caption(random_spec(rng, held), rng)
+        p = random_caption(random_spec(rng, triples), rng)
         if p not in prompts:
             prompts.append(p)
     return prompts
