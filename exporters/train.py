@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="probability of leaving the colour or the shape word out of a training caption")
     ap.add_argument("--ema", type=float, default=0.998)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                    help="DiT+text forward/backward: fp32, or bfloat16 autocast with float32 weights, optimizer, EMA and "
+                         "norms (about 1.5x faster on CPUs with AMX/AVX512-BF16; much slower on CPUs without them)")
     ap.add_argument("--start", choices=data.START_MODES, default="free", help="start positions of the objects (see tinywan/data.py)")
     ap.add_argument("--speeds", default="1.5,2.5", help="px/frame of 'slowly' and 'quickly'")
     ap.add_argument("--radius", default="3.5,5", help="range of the object radius in pixels (DiT data set)")
@@ -232,8 +235,9 @@ def main(argv: list[str] | None = None) -> None:
         noise = torch.randn_like(x0)
         s = sigma[:, None, None, None, None]
         xt = (1 - s) * x0 + s * noise
-        v = model(xt, sigma * 1000.0, text(tokens))
-        loss = F.mse_loss(v, noise - x0)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            v = model(xt, sigma * 1000.0, text(tokens))
+        loss = F.mse_loss(v.float(), noise - x0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -273,7 +277,7 @@ def save_checkpoint(args, cfg, model, text, ae, step, history, seconds) -> None:
         "autoencoder": ae.state_dict(),
         "train": {"seed": args.seed, "steps": step, "batch": args.batch, "lr": args.lr, "shift": args.shift,
                   "tail": args.tail, "ae_steps": args.ae_steps, "clips": args.clips, "warmup": args.warmup, "start": args.start,
-                  "speeds": args.speeds, "radius": args.radius, "drop_attribute": args.drop_attribute, "final_loss": float(np.mean(history[-100:])),
+                  "speeds": args.speeds, "radius": args.radius, "drop_attribute": args.drop_attribute, "precision": args.precision, "final_loss": float(np.mean(history[-100:])),
                   "seconds": seconds},
     }
     path = os.path.join(args.out, "checkpoint.pt")

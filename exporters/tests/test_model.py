@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from helpers import EXPORTERS  # noqa: F401  (sets sys.path)
-from tinywan.model import WanConfig, WanModel, apply_rope, rope_tables, sinusoidal_embedding_1d
+from tinywan.model import TanhGELU, WanConfig, WanLayerNorm, WanModel, WanRMSNorm, apply_rope, rope_tables, sinusoidal_embedding_1d
 
 
 def complex_rope_reference(x, grid, theta=10000.0):
@@ -58,6 +58,34 @@ class ModelStructureTest(unittest.TestCase):
                     "head.head.weight", "head.modulation"]:
             self.assertIn(key, names)
         self.assertFalse(any("unit_scale" in n or "rope" in n for n in names))
+
+
+
+class MixedPrecisionTest(unittest.TestCase):
+    """train.py --precision bf16: norms and GELU run in float32 (as in Wan), the rest in bfloat16."""
+
+    def test_norms_and_gelu_compute_in_float32_for_bfloat16_input(self):
+        torch.manual_seed(0)
+        x = (torch.randn(2, 5, 48) * 3 + 1).to(torch.bfloat16)
+        for module in (WanLayerNorm(48), WanLayerNorm(48, elementwise_affine=True), WanRMSNorm(48), TanhGELU()):
+            y = module(x)
+            self.assertEqual(y.dtype, torch.bfloat16, type(module).__name__)
+            # the float32 result rounded once to bfloat16 (an accumulation in bfloat16 would differ by more)
+            torch.testing.assert_close(y, module(x.float()).to(torch.bfloat16), rtol=0, atol=0)
+
+    def test_bfloat16_autocast_forward_stays_close_to_float32(self):
+        torch.manual_seed(0)
+        cfg = WanConfig(num_layers=2, dim=48, num_heads=2, ffn_dim=96, in_dim=4, out_dim=4, text_dim=32, text_len=6)
+        m = WanModel(cfg, (2, 4, 4)).eval()
+        torch.nn.init.normal_(m.head.head.weight, std=0.05)  # Wan's init zeroes the head; give it an output
+        latent, t, ctx = torch.randn(2, 4, 2, 4, 4), torch.tensor([900.0, 100.0]), torch.randn(2, 6, 32)
+        with torch.no_grad():
+            ref = m(latent, t, ctx)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                mixed = m(latent, t, ctx)
+        rel = ((mixed.float() - ref).norm() / ref.norm()).item()
+        self.assertLess(rel, 0.03)  # bfloat16 keeps 8 bits of mantissa: ~0.4% per rounding
+        self.assertGreater(rel, 0.0)  # the autocast path really ran in reduced precision
 
 
 if __name__ == "__main__":

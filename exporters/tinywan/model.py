@@ -107,7 +107,22 @@ class WanRMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype != torch.float32:  # as Wan: normalise in float32 under mixed precision (no-op in exported graphs)
+            return self.forward(x.float()).type_as(x)
         return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps) * self.weight
+
+
+class TanhGELU(nn.GELU):
+    """Wan's FFN activation. Under bfloat16 autocast it runs in float32: torch 1.13's bfloat16 GELU kernels are
+    scalar and took a quarter of a training step (no parameters; a no-op in exported graphs)."""
+
+    def __init__(self):
+        super().__init__(approximate="tanh")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype != torch.float32:
+            return super().forward(x.float()).type_as(x)
+        return super().forward(x)
 
 
 class WanLayerNorm(nn.LayerNorm):
@@ -120,6 +135,8 @@ class WanLayerNorm(nn.LayerNorm):
             self.register_buffer("zero_shift", torch.zeros(dim), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype != torch.float32:  # as Wan: normalise in float32 under mixed precision (no-op in exported graphs)
+            return self.forward(x.float()).type_as(x)
         if self.elementwise_affine:
             return super().forward(x)
         return F.layer_norm(x, self.normalized_shape, self.unit_scale, self.zero_shift, self.eps)
@@ -175,7 +192,7 @@ class WanAttentionBlock(nn.Module):
         self.norm3 = WanLayerNorm(dim, cfg.eps, elementwise_affine=True) if cfg.cross_attn_norm else nn.Identity()
         self.cross_attn = WanT2VCrossAttention(dim, cfg.num_heads, cfg.qk_norm, cfg.eps)
         self.norm2 = WanLayerNorm(dim, cfg.eps)
-        self.ffn = nn.Sequential(nn.Linear(dim, cfg.ffn_dim), nn.GELU(approximate="tanh"), nn.Linear(cfg.ffn_dim, dim))
+        self.ffn = nn.Sequential(nn.Linear(dim, cfg.ffn_dim), TanhGELU(), nn.Linear(cfg.ffn_dim, dim))
         self.modulation = nn.Parameter(torch.randn(1, 6, dim) / dim ** 0.5)
 
     def forward(self, x, e0, context, cos, sin):
@@ -212,7 +229,7 @@ class WanModel(nn.Module):
         self.token_grid = (grid[0] // p[0], grid[1] // p[1], grid[2] // p[2])
         dim = cfg.dim
         self.patch_embedding = nn.Conv3d(cfg.in_dim, dim, kernel_size=tuple(p), stride=tuple(p))
-        self.text_embedding = nn.Sequential(nn.Linear(cfg.text_dim, dim), nn.GELU(approximate="tanh"), nn.Linear(dim, dim))
+        self.text_embedding = nn.Sequential(nn.Linear(cfg.text_dim, dim), TanhGELU(), nn.Linear(dim, dim))
         self.time_embedding = nn.Sequential(nn.Linear(cfg.freq_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
         self.time_projection = nn.Sequential(nn.SiLU(), nn.Linear(dim, dim * 6))
         self.blocks = nn.ModuleList([WanAttentionBlock(cfg) for _ in range(cfg.num_layers)])
@@ -277,7 +294,7 @@ class TextEncoderLayer(nn.Module):
         self.qkv = nn.Linear(dim, 3 * dim)
         self.o = nn.Linear(dim, dim)
         self.norm2 = nn.LayerNorm(dim)
-        self.ffn = nn.Sequential(nn.Linear(dim, ffn), nn.GELU(approximate="tanh"), nn.Linear(ffn, dim))
+        self.ffn = nn.Sequential(nn.Linear(dim, ffn), TanhGELU(), nn.Linear(ffn, dim))
 
     def forward(self, x, key_bias):
         b, s, c = x.shape
