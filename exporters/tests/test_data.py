@@ -1,10 +1,10 @@
 """Data set, tokenizer, seeded noise and the adherence evaluator."""
+from helpers import EXPORTERS  # noqa: F401  (first: sys.path and BLAS thread settings before numpy/torch load)
 import math
 import unittest
 
 import numpy as np
 
-from helpers import EXPORTERS  # noqa: F401
 from tinywan import adherence, data, noise
 
 

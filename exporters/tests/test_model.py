@@ -1,10 +1,10 @@
 """Structure of the Wan2.1-style DiT, checked against independent formulations."""
+from helpers import EXPORTERS  # noqa: F401  (first: sys.path and BLAS thread settings before numpy/torch load)
 import unittest
 
 import numpy as np
 import torch
 
-from helpers import EXPORTERS  # noqa: F401  (sets sys.path)
 from tinywan.model import TanhGELU, WanConfig, WanLayerNorm, WanModel, WanRMSNorm, apply_rope, rope_tables, sinusoidal_embedding_1d
 
 

@@ -1,4 +1,5 @@
 """The shipped package (models/tiny-wan): integrity, re-export, partition, and ORT-vs-PyTorch sampling."""
+from helpers import CHECKPOINT, PACKAGE  # first: sys.path and BLAS thread settings before numpy/torch load
 import hashlib
 import json
 import os
@@ -9,7 +10,6 @@ import numpy as np
 import onnx
 import torch
 
-from helpers import CHECKPOINT, PACKAGE
 import export
 import partition
 from tinywan import data, ortrun

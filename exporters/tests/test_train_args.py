@@ -1,10 +1,10 @@
 """train.py rejects arguments that would crash or silently misbehave hours into a run, before any work starts."""
+from helpers import EXPORTERS  # noqa: F401  (first: sys.path and BLAS thread settings before numpy/torch load)
 import contextlib
 import io
 import tempfile
 import unittest
 
-from helpers import EXPORTERS  # noqa: F401
 import train
 
 

@@ -1,4 +1,5 @@
 """The real-model path: the official Wan2.1 checkpoint layout, on a randomly initialised reduced config."""
+from helpers import EXPORTERS  # noqa: F401  (first: sys.path and BLAS thread settings before numpy/torch load)
 import json
 import os
 import tempfile
@@ -6,7 +7,6 @@ import unittest
 
 import torch
 
-from helpers import EXPORTERS  # noqa: F401
 import export
 from tinywan.model import WanConfig, WanModel
 from tinywan.wan_checkpoint import load_config, load_wan_dir, read_safetensors, write_safetensors
