@@ -40,6 +40,16 @@ def log(msg: str) -> None:
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
+def cpu_has_bf16() -> bool:
+    """AMX or AVX512-BF16 present (Linux /proc/cpuinfo); without them bfloat16 matmuls are emulated and slow."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
 def train_autoencoder(args, rng: np.random.Generator) -> FrameAutoencoder:
     ae = FrameAutoencoder()
     opt = torch.optim.Adam(ae.parameters(), lr=2e-3)
@@ -205,6 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     params = list(model.parameters()) + list(text.parameters())
     n_params = sum(p.numel() for p in params)
     log(f"DiT+text parameters: {n_params / 1e6:.2f}M")
+    if args.precision == "bf16" and not cpu_has_bf16():
+        log("warning: --precision bf16 on a CPU without AMX/AVX512-BF16 is slower than fp32; consider --precision fp32 "
+            "(the result differs slightly from a bf16 run)")
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.99), weight_decay=0.01)
     ema_model, ema_text = deepcopy(model).eval(), deepcopy(text).eval()
     start_step, history = 0, []
