@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
                     help="DiT+text forward/backward: fp32, or bfloat16 autocast with float32 weights, optimizer, EMA and "
-                         "norms (0.9 instead of 1.9 s per default-size step on this AMX CPU; slower than fp32 on CPUs without bfloat16 "
+                         "norms (1.2 instead of 1.9 s per default-size step on this AMX CPU; slower than fp32 on CPUs without bfloat16 "
                          "instructions)")
     ap.add_argument("--start", choices=data.START_MODES, default="free", help="start positions of the objects (see tinywan/data.py)")
     ap.add_argument("--speeds", default="1.5,2.5", help="px/frame of 'slowly' and 'quickly'")
