@@ -60,7 +60,6 @@ class ModelStructureTest(unittest.TestCase):
         self.assertFalse(any("unit_scale" in n or "rope" in n for n in names))
 
 
-
 class MixedPrecisionTest(unittest.TestCase):
     """train.py --precision bf16: norms and GELU run in float32 (as in Wan), the rest in bfloat16."""
 

@@ -100,6 +100,12 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     return out.reshape(b, s, n, d)
 
 
+def in_float32(forward, x: torch.Tensor) -> torch.Tensor:
+    """forward(x) computed in float32 and cast back: as Wan does for norms under mixed precision. The float32 path
+    (training in fp32, every export) calls forward directly, so exported graphs get no extra casts."""
+    return forward(x) if x.dtype == torch.float32 else forward(x.float()).type_as(x)
+
+
 class WanRMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float = 1e-5):
         super().__init__()
@@ -107,9 +113,7 @@ class WanRMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dtype != torch.float32:  # as Wan: normalise in float32 under mixed precision (no-op in exported graphs)
-            return self.forward(x.float()).type_as(x)
-        return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + self.eps) * self.weight
+        return in_float32(lambda v: v * torch.rsqrt(v.pow(2).mean(dim=-1, keepdim=True) + self.eps) * self.weight, x)
 
 
 class TanhGELU(nn.GELU):
@@ -120,9 +124,7 @@ class TanhGELU(nn.GELU):
         super().__init__(approximate="tanh")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dtype != torch.float32:
-            return super().forward(x.float()).type_as(x)
-        return super().forward(x)
+        return in_float32(super().forward, x)
 
 
 class WanLayerNorm(nn.LayerNorm):
@@ -135,11 +137,9 @@ class WanLayerNorm(nn.LayerNorm):
             self.register_buffer("zero_shift", torch.zeros(dim), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dtype != torch.float32:  # as Wan: normalise in float32 under mixed precision (no-op in exported graphs)
-            return self.forward(x.float()).type_as(x)
         if self.elementwise_affine:
-            return super().forward(x)
-        return F.layer_norm(x, self.normalized_shape, self.unit_scale, self.zero_shift, self.eps)
+            return in_float32(super().forward, x)
+        return in_float32(lambda v: F.layer_norm(v, self.normalized_shape, self.unit_scale, self.zero_shift, self.eps), x)
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
