@@ -114,7 +114,7 @@ def main() -> None:
 
     summary = {
         "checkpoint": os.path.basename(args.checkpoint),
-        "prompt_set": args.prompt_set, "held_out_prompts" if args.prompt_set == "held-out" else "seen_prompts": len(prompts),
+        "prompt_set": args.prompt_set, "prompts": len(prompts),
         "seeds": seeds, "steps": args.steps, "guidance": args.guidance,
         "adherence": float(np.mean([r["adheres"] for r in results])),
         "color_accuracy": float(np.mean([r["color_ok"] for r in results])),
