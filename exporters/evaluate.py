@@ -80,13 +80,15 @@ def main() -> None:
                          "seen: training triples (validation)")
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--shift", type=float, default=3.0)
-    ap.add_argument("--guidance", type=float, default=5.0)
+    ap.add_argument("--shift", type=float, default=None, help="sampling shift (default: the checkpoint's, else 3)")
+    ap.add_argument("--guidance", type=float, default=None, help="guidance scale (default: the checkpoint's, else 5)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=10)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     tw = load_checkpoint(args.checkpoint)
+    args.shift = tw.scheduler["shift"] if args.shift is None else args.shift
+    args.guidance = tw.scheduler["guidance"] if args.guidance is None else args.guidance
 
     # Latency of one generation exactly as a user runs it: batch 1, cond+uncond batched.
     generate(tw, [SHEET_PROMPTS[0]], [0], 2, args.shift, args.guidance)  # warm-up
@@ -115,7 +117,7 @@ def main() -> None:
     summary = {
         "checkpoint": os.path.basename(args.checkpoint),
         "prompt_set": args.prompt_set, "prompts": len(prompts),
-        "seeds": seeds, "steps": args.steps, "guidance": args.guidance,
+        "seeds": seeds, "steps": args.steps, "shift": args.shift, "guidance": args.guidance,
         "adherence": float(np.mean([r["adheres"] for r in results])),
         "color_accuracy": float(np.mean([r["color_ok"] for r in results])),
         "direction_accuracy": float(np.mean([r["direction_ok"] for r in results])),

@@ -45,9 +45,12 @@ REFERENCE_SEED = 42
 class TinyWan:
     """Everything a package needs: DiT, optional text encoder and decoder, geometry, tokenizer."""
 
-    def __init__(self, model: WanModel, text: TextEncoder | None, ae: FrameAutoencoder | None, vocab, frame_size):
+    def __init__(self, model: WanModel, text: TextEncoder | None, ae: FrameAutoencoder | None, vocab, frame_size,
+                 scheduler: dict | None = None):
         self.model, self.text, self.ae, self.vocab = model.eval(), text, ae, vocab
         self.frame_size = frame_size
+        # Sampler defaults chosen for these weights (shift, guidance), declared in the manifest.
+        self.scheduler = dict(DEFAULT_SCHEDULER, **(scheduler or {}))
         if text is not None:
             text.eval()
         if ae is not None:
@@ -64,15 +67,19 @@ def load_checkpoint(path: str) -> TinyWan:
     text.load_state_dict({k: v.float() for k, v in ckpt["text_encoder"].items()})
     ae = FrameAutoencoder()
     ae.load_state_dict({k: v.float() for k, v in ckpt["autoencoder"].items()})
-    return TinyWan(model, text, ae, ckpt["vocab"], data.SIZE)
+    return TinyWan(model, text, ae, ckpt["vocab"], data.SIZE, ckpt.get("sampler"))
 
 
-def round_trip_fp16(train_checkpoint: str, out_path: str) -> None:
-    """Training checkpoint (float32 EMA weights) -> shipped checkpoint with float16 weights."""
+def round_trip_fp16(train_checkpoint: str, out_path: str, sampler: dict | None = None) -> None:
+    """Training checkpoint (float32 EMA weights) -> shipped checkpoint with float16 weights.
+    sampler: {"shift", "guidance"} chosen for these weights (sweep_sampler.py), stored with them."""
     ckpt = torch.load(train_checkpoint, map_location="cpu")
     for key in ("model", "text_encoder", "autoencoder"):
         ckpt[key] = {k: (v.half() if v.is_floating_point() else v) for k, v in ckpt[key].items()}
-    torch.save(ckpt, out_path)
+    if sampler:
+        ckpt["sampler"] = dict(ckpt.get("sampler") or {}, **sampler)
+    torch.save(ckpt, out_path + ".tmp")
+    os.replace(out_path + ".tmp", out_path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +291,7 @@ def write_reference(tw: TinyWan, out_dir: str, scheduler: dict) -> None:
         json.dump(meta, fh, indent=2)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", help="tiny-wan checkpoint (.pt) shipped in models/tiny-wan (float16 weights)")
@@ -294,14 +301,26 @@ def main() -> None:
     ap.add_argument("--name", default=None)
     ap.add_argument("--grid", default=None, help="latent F,H,W for --wan-dir (e.g. 21,60,104 for 81x480x832)")
     ap.add_argument("--reference", action="store_true", help="also write reference outputs (tiny-wan only)")
+    ap.add_argument("--guidance", type=float, default=None,
+                    help="with --ship-from: guidance scale chosen for these weights (stored in tiny-wan.pt and the manifest; "
+                         f"default: the checkpoint's, else {DEFAULT_SCHEDULER['guidance']:g})")
+    ap.add_argument("--shift", type=float, default=None,
+                    help=f"with --ship-from: sampling shift, like --guidance (default {DEFAULT_SCHEDULER['shift']:g})")
     ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    sampler = {k: v for k, v in (("guidance", args.guidance), ("shift", args.shift)) if v is not None}
+    if sampler and not args.ship_from:
+        ap.error("--guidance/--shift are stored with the weights: use them with --ship-from")
+    if args.guidance is not None and args.guidance < 1:
+        ap.error(f"--guidance must be >= 1 (got {args.guidance:g})")
+    if args.shift is not None and args.shift <= 0:
+        ap.error(f"--shift must be > 0 (got {args.shift:g})")
     torch.set_num_threads(args.threads)
 
     if args.ship_from:
         os.makedirs(args.out, exist_ok=True)
         args.checkpoint = os.path.join(args.out, "tiny-wan.pt")
-        round_trip_fp16(args.ship_from, args.checkpoint)
+        round_trip_fp16(args.ship_from, args.checkpoint, sampler)
     if args.checkpoint:
         tw = load_checkpoint(args.checkpoint)
         source = {"checkpoint": os.path.basename(args.checkpoint)}
@@ -313,9 +332,9 @@ def main() -> None:
         source = {"wan_dir": os.path.abspath(args.wan_dir)}
         name = args.name or os.path.basename(os.path.normpath(args.wan_dir))
     print(f"exporting {name} -> {args.out}", flush=True)
-    export_package(tw, args.out, name, dict(DEFAULT_SCHEDULER), source)
+    export_package(tw, args.out, name, dict(tw.scheduler), source)
     if args.reference:
-        write_reference(tw, args.out, DEFAULT_SCHEDULER)
+        write_reference(tw, args.out, tw.scheduler)
     print("done", flush=True)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything in the repo that depends on the shipped tiny-wan weights, rebuilt in order after a new checkpoint:
-#   exporters/refresh-downstream.sh exporters/.work/train/checkpoint.pt
+#   exporters/refresh-downstream.sh exporters/.work/train/checkpoint.pt [--guidance G] [--shift S]
 # 1. exporters/ship.sh: package, reference outputs, adherence + PyTorch latency (exporters/eval.json, samples.png)
 # 2. MixCache offline profile (profile.json) and TeaCache/MagCache calibration (teacache.json, magcache.json)
 # 3. C# vs PyTorch parity at 50 steps (printed; goes into benchmarks/RESULTS.md by hand)
@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 if runs 1; then
   [[ -n $checkpoint ]] || { echo "usage: exporters/refresh-downstream.sh TRAINING_CHECKPOINT (or FROM=2..5 without one)" >&2; exit 2; }
   stage 1 "ship $checkpoint"
-  exporters/ship.sh "$checkpoint"
+  exporters/ship.sh "$checkpoint" "${@:2}"
 fi
 if runs 2; then
   stage 2 "profile and calibrate"

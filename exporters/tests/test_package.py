@@ -117,3 +117,33 @@ class PackageTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ShippedSamplerTest(unittest.TestCase):
+    """Guidance/shift chosen for a checkpoint travel with its weights (tiny-wan.pt -> manifest, evaluate.py)."""
+
+    def test_checkpoint_without_sampler_entry_uses_the_default_scheduler(self):
+        tw = export.load_checkpoint(CHECKPOINT)
+        with open(os.path.join(PACKAGE, "manifest.json")) as f:
+            declared = json.load(f)["scheduler"]
+        self.assertEqual((tw.scheduler["shift"], tw.scheduler["guidance"]), (declared["shift"], declared["guidance"]))
+
+    def test_ship_from_stores_the_chosen_sampler_with_the_weights(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "tiny-wan.pt")
+            export.round_trip_fp16(CHECKPOINT, out, {"guidance": 12.0})
+            tw = export.load_checkpoint(out)
+            self.assertEqual(tw.scheduler["guidance"], 12.0)
+            self.assertEqual(tw.scheduler["shift"], export.DEFAULT_SCHEDULER["shift"])
+            self.assertEqual(tw.scheduler["steps"], export.DEFAULT_SCHEDULER["steps"])
+            self.assertEqual(os.listdir(tmp), ["tiny-wan.pt"])  # no temp file left behind
+
+    def test_guidance_without_ship_from_is_a_usage_error(self):
+        import contextlib
+        import io
+        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(io.StringIO()) as err:
+            with self.assertRaises(SystemExit) as ex:
+                export.main(["--checkpoint", CHECKPOINT, "--out", tmp, "--guidance", "12"])
+            self.assertEqual(ex.exception.code, 2)
+            self.assertIn("use them with --ship-from", err.getvalue())
+            self.assertEqual(os.listdir(tmp), [])
