@@ -15,11 +15,11 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     private readonly Dictionary<int, OrtValue> blocks = [];
     private readonly Dictionary<int, OrtValue> branchBlocks = []; // both CFG branches (batch 2), for BranchBlockReuse
     private readonly HashSet<int> cachedBlocks = []; // the keys of blocks, kept so availability checks do not allocate
-    private readonly Dictionary<int, float[]> previousHost = [];
-    private readonly Dictionary<int, float[]> currentHost = [];
+    private readonly Dictionary<int, HostMirror> mirrors = []; // host copies for distance observers, reused every step
     private readonly HashSet<int> computed = [];
     private Dictionary<int, OrtValue> pending = [];
     private float[]? residualHost;
+    private bool residualHostValid;
 
     public FeatureCache(DeviceTensorOps ops) => this.ops = ops;
 
@@ -44,13 +44,30 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public OrtValue? BranchBlock(int index) => this.branchBlocks.GetValueOrDefault(index);
 
-    /// <summary>Host copy of <see cref="Residual"/> (made once per residual).</summary>
-    public float[]? ResidualHost() => this.Residual is null ? null : this.residualHost ??= this.ops.ToHost(this.Residual);
+    /// <summary>
+    /// Host copy of <see cref="Residual"/>, made once per residual into a buffer reused for the whole generation (valid
+    /// until the next <see cref="SetResidual"/>).
+    /// </summary>
+    public float[]? ResidualHost()
+    {
+        if (this.Residual is null)
+        {
+            return null;
+        }
+
+        if (!this.residualHostValid)
+        {
+            this.residualHost = CopyInto(this.residualHost, this.Residual);
+            this.residualHostValid = true;
+        }
+
+        return this.residualHost;
+    }
 
     /// <summary>Replaces the cached residual (takes ownership).</summary>
     public void SetResidual(OrtValue residual)
     {
-        this.residualHost = null;
+        this.residualHostValid = false;
         this.Residual?.Dispose();
         this.Residual = residual;
     }
@@ -76,8 +93,10 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     public void BeginStep()
     {
         this.computed.Clear();
-        this.currentHost.Clear();
-        this.previousHost.Clear();
+        foreach (HostMirror mirror in this.mirrors.Values)
+        {
+            mirror.PreviousValid = false; // the previous values were released at the last EndStep
+        }
     }
 
     /// <summary>
@@ -100,6 +119,11 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
                 this.pending[index] = old;
             }
 
+            if (this.mirrors.TryGetValue(index, out HostMirror? mirror))
+            {
+                mirror.Replace(); // a host copy of the old value, if one was made, is now the copy of "previous"
+            }
+
             this.blocks[index] = cond;
             this.cachedBlocks.Add(index);
             this.computed.Add(index);
@@ -110,30 +134,31 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public ReadOnlySpan<float> Current(int block)
     {
-        if (!this.currentHost.TryGetValue(block, out float[]? host))
+        HostMirror mirror = this.Mirror(block);
+        if (!mirror.CurrentValid)
         {
-            host = this.ops.ToHost(this.blocks[block]);
-            this.currentHost[block] = host;
+            mirror.Current = CopyInto(mirror.Current, this.blocks[block]);
+            mirror.CurrentValid = true;
         }
 
-        return host;
+        return mirror.Current;
     }
 
     public ReadOnlySpan<float> Previous(int block)
     {
-        if (this.previousHost.TryGetValue(block, out float[]? host))
-        {
-            return host;
-        }
-
         if (!this.pending.TryGetValue(block, out OrtValue? old))
         {
             return [];
         }
 
-        host = this.ops.ToHost(old);
-        this.previousHost[block] = host;
-        return host;
+        HostMirror mirror = this.Mirror(block);
+        if (!mirror.PreviousValid)
+        {
+            mirror.Previous = CopyInto(mirror.Previous, old);
+            mirror.PreviousValid = true;
+        }
+
+        return mirror.Previous;
     }
 
     /// <summary>Releases the previous block outputs once the step's observers are done with them.</summary>
@@ -163,7 +188,51 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         }
 
         this.branchBlocks.Clear();
+        this.mirrors.Clear();
         this.Residual?.Dispose();
         this.Residual = null;
+        this.residualHostValid = false;
+    }
+
+    private HostMirror Mirror(int block)
+    {
+        if (!this.mirrors.TryGetValue(block, out HostMirror? mirror))
+        {
+            mirror = new HostMirror();
+            this.mirrors[block] = mirror;
+        }
+
+        return mirror;
+    }
+
+    private float[] CopyInto(float[]? buffer, OrtValue value)
+    {
+        if (buffer is null || buffer.LongLength != value.ElementCount)
+        {
+            buffer = new float[value.ElementCount];
+        }
+
+        this.ops.CopyToHost(value, buffer);
+        return buffer;
+    }
+
+    /// <summary>
+    /// Host copies of one cached block output and of the value it replaced this step. The two buffers swap roles when
+    /// the block is stored again, so a copy made for "current" at one step serves as "previous" at the next without a
+    /// second device read, and a generation allocates them once instead of every step.
+    /// </summary>
+    private sealed class HostMirror
+    {
+        public float[]? Current;
+        public float[]? Previous;
+        public bool CurrentValid;
+        public bool PreviousValid;
+
+        public void Replace()
+        {
+            (this.Current, this.Previous) = (this.Previous, this.Current);
+            this.PreviousValid = this.CurrentValid;
+            this.CurrentValid = false;
+        }
     }
 }

@@ -196,7 +196,12 @@ public sealed class MixCachePolicy : ICachePolicy
                 ?? MixCacheDecisions.ScaleInterval(fullDistance, this.profile.Delta1, this.profile.Delta2, this.options.Intervals);
         }
 
-        this.lastFullOutput = o.Output.ToArray();
+        if (this.lastFullOutput?.Length != o.Output.Length)
+        {
+            this.lastFullOutput = new float[o.Output.Length];
+        }
+
+        o.Output.CopyTo(this.lastFullOutput);
         this.lastFullStep = o.Step;
     }
 
