@@ -78,6 +78,10 @@ public sealed class TextToVideoPipeline : IDisposable
         }
 
         float[] guided = new float[latentSize];
+        // Host buffers reused every step: branch outputs, and two guided outputs that alternate so the previous step's
+        // stays readable (cache.LastOutput) while this step's is written.
+        float[] condBuffer = new float[latentSize], uncondBuffer = new float[latentSize];
+        float[][] outputBuffers = [new float[latentSize], new float[latentSize]];
         long peakBytes = 0;
         long denoiseStart = Stopwatch.GetTimestamp();
         for (int k = 0; k < steps; k++)
@@ -98,8 +102,8 @@ public sealed class TextToVideoPipeline : IDisposable
                 {
                     using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, cache, resumeAfter: null,
                         captureResidual: (needs & CacheNeeds.Residual) != 0);
-                    cond = pass.Conditional.ToArray();
-                    uncond = pass.Unconditional.ToArray();
+                    pass.Conditional.CopyTo(cond = condBuffer);
+                    pass.Unconditional.CopyTo(uncond = uncondBuffer);
                     Guidance.Combine(cond, uncond, (float)guidance, guided);
                     cache.SetCfgDelta(cond, uncond);
                     if (pass.Residual is not null)
@@ -151,8 +155,8 @@ public sealed class TextToVideoPipeline : IDisposable
                 {
                     int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
                     using DenoiserOutput pass = this.RunPass(latent, timestep, contextCond, policy.BlockCandidates, cache, resume);
-                    cond = pass.Conditional.ToArray();
-                    uncond = new float[latentSize];
+                    pass.Conditional.CopyTo(cond = condBuffer);
+                    uncond = uncondBuffer;
                     if (!policy.EstimateUnconditional(k, cond, uncond))
                     {
                         System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
@@ -170,7 +174,8 @@ public sealed class TextToVideoPipeline : IDisposable
 
             long observeStart = Stopwatch.GetTimestamp();
             var metrics = new Dictionary<string, double>();
-            float[] output = (float[])guided.Clone();
+            float[] output = outputBuffers[k % 2];
+            guided.CopyTo(output, 0);
             Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
             policy.Observe(new StepObservation(k, decision, output, cache.LastOutput, cond, uncond, cache, metrics, residual));
             cache.EndStep();
