@@ -1,6 +1,8 @@
 """The shipped package (models/tiny-wan): integrity, re-export, partition, and ORT-vs-PyTorch sampling."""
 from helpers import CHECKPOINT, PACKAGE  # first: sys.path and BLAS thread settings before numpy/torch load
+import contextlib
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -139,8 +141,6 @@ class ShippedSamplerTest(unittest.TestCase):
             self.assertEqual(os.listdir(tmp), ["tiny-wan.pt"])  # no temp file left behind
 
     def test_guidance_without_ship_from_is_a_usage_error(self):
-        import contextlib
-        import io
         with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(io.StringIO()) as err:
             with self.assertRaises(SystemExit) as ex:
                 export.main(["--checkpoint", CHECKPOINT, "--out", tmp, "--guidance", "12"])

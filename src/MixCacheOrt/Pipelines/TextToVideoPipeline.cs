@@ -77,11 +77,10 @@ public sealed class TextToVideoPipeline : IDisposable
             overhead += Stopwatch.GetElapsedTime(embedStart);
         }
 
-        float[] guided = new float[latentSize];
         // Host buffers reused every step: branch outputs, and two guided outputs that alternate so the previous step's
         // stays readable (cache.LastOutput) while this step's is written.
         float[] condBuffer = new float[latentSize], uncondBuffer = new float[latentSize];
-        float[][] outputBuffers = [new float[latentSize], new float[latentSize]];
+        float[][] guidedBuffers = [new float[latentSize], new float[latentSize]];
         long peakBytes = 0;
         long denoiseStart = Stopwatch.GetTimestamp();
         for (int k = 0; k < steps; k++)
@@ -92,6 +91,7 @@ public sealed class TextToVideoPipeline : IDisposable
             CacheDecision decision = policy.Decide(k, cache.Availability);
             decision = Feasible(decision, cache);
             long decided = Stopwatch.GetTimestamp();
+            float[] guided = guidedBuffers[k % 2];
             float[]? cond = null, uncond = null;
             int blockEvaluations = 0;
             TimeSpan compute = TimeSpan.Zero;
@@ -174,12 +174,10 @@ public sealed class TextToVideoPipeline : IDisposable
 
             long observeStart = Stopwatch.GetTimestamp();
             var metrics = new Dictionary<string, double>();
-            float[] output = outputBuffers[k % 2];
-            guided.CopyTo(output, 0);
             Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
-            policy.Observe(new StepObservation(k, decision, output, cache.LastOutput, cond, uncond, cache, metrics, residual));
+            policy.Observe(new StepObservation(k, decision, guided, cache.LastOutput, cond, uncond, cache, metrics, residual));
             cache.EndStep();
-            cache.LastOutput = output;
+            cache.LastOutput = guided;
             peakBytes = Math.Max(peakBytes, cache.BytesHeld);
             TimeSpan stepOverhead = Stopwatch.GetElapsedTime(stepStart, decided) + Stopwatch.GetElapsedTime(observeStart);
             overhead += stepOverhead;
