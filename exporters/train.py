@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train tiny-wan from a seed: the frame autoencoder, then the DiT and its text encoder jointly.
 
-    /usr/bin/python3 exporters/train.py --out exporters/.work/train   # ~2 h on 2 idle cores
+    /usr/bin/python3 exporters/train.py --out exporters/.work/train   # ~2 h on 2 idle cores (see exporters/README.md)
 
 Stages (each resumable from the checkpoints in --out):
   1. autoencoder: per-frame RGB 32x32 <-> 4x8x8 latent, MSE with latent-noise augmentation so the
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--ae-steps", type=int, default=1500)
     ap.add_argument("--clips", type=int, default=16384)
     ap.add_argument("--steps", type=int, default=5000, help="length of the cosine learning-rate schedule")
-    ap.add_argument("--tail", type=int, default=0,
+    ap.add_argument("--tail", type=int, default=1500,
                     help="steps after the cosine schedule at its final learning rate (0.1 * lr); total = steps + tail")
     ap.add_argument("--stop-at", type=int, default=None,
                     help="stop after this many steps (the schedule still spans --steps + --tail); running again resumes "
@@ -160,16 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--shift", type=float, default=3.0)
     ap.add_argument("--cond-dropout", type=float, default=0.1)
-    ap.add_argument("--drop-attribute", type=float, default=0.0,
-                    help="probability of leaving the colour or the shape word out of a training caption")
+    ap.add_argument("--drop-attribute", type=float, default=0.3,
+                    help="probability of leaving the colour or the shape word out of a training caption (so the "
+                         "direction word is also seen next to fewer attributes)")
     ap.add_argument("--ema", type=float, default=0.998)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                    help="DiT+text forward/backward: fp32, or bfloat16 autocast with float32 weights, optimizer, EMA and "
-                         "norms (1.2 instead of 1.9 s per default-size step on this AMX CPU; slower than fp32 on CPUs without bfloat16 "
-                         "instructions)")
+    ap.add_argument("--precision", choices=("fp32", "bf16"), default="bf16",
+                    help="DiT+text forward/backward: bfloat16 autocast with float32 weights, optimizer, EMA and norms "
+                         "(1.1-1.6 instead of 1.9-2.0 s per default-size step on CPUs with AVX512-BF16/AMX), or fp32 "
+                         "(use it on CPUs without bfloat16 instructions, where bf16 is slower)")
     ap.add_argument("--start", choices=data.START_MODES, default="free", help="start positions of the objects (see tinywan/data.py)")
-    ap.add_argument("--speeds", default="1.5,2.5", help="px/frame of 'slowly' and 'quickly'")
+    ap.add_argument("--speeds", default="2.5,4", help="px/frame of 'slowly' and 'quickly'")
     ap.add_argument("--radius", default="3.5,5", help="range of the object radius in pixels (DiT data set)")
     ap.add_argument("--dim", type=int, default=WanConfig.dim, help="DiT width (Wan2.1 'dim')")
     ap.add_argument("--ffn-dim", type=int, default=WanConfig.ffn_dim, help="DiT feed-forward width")
