@@ -1,6 +1,6 @@
-"""Minimal ctypes runner over ONNX Runtime's C API (libonnxruntime.so.1, API 30), used to validate
-exported graphs: there is no onnxruntime wheel on this project's machines, but the C# build fetches
-the official 1.30.0 library (scripts/fetch-ort.sh), and this calls it directly.
+"""Minimal ctypes runner over ONNX Runtime's C API (libonnxruntime.so, API 30), used to validate
+exported graphs: there is no onnxruntime wheel on this project's machines, but the C# build restores
+the official 1.30.0 library from NuGet (Microsoft.ML.OnnxRuntime.Gpu.Linux), and this calls it directly.
 
 Only what validation needs: CPU session from a file, run with float32/int64 inputs, float32 outputs.
 Slot numbers: ../shared/docs/ort-c-api-1.30.md.
@@ -29,22 +29,31 @@ _ELEM_BACK = {1: np.float32, 7: np.int64, 10: np.float16}
 P = C.c_void_p
 
 
+def _pinned_version(repo: str) -> str:
+    """OrtVersion from the repository's Directory.Packages.props (the version the C# build restores)."""
+    import re
+    with open(os.path.join(repo, "Directory.Packages.props")) as f:
+        m = re.search(r"<OrtVersion>([^<]+)</OrtVersion>", f.read())
+    if not m:
+        raise RuntimeError("Directory.Packages.props has no <OrtVersion>")
+    return m.group(1)
+
+
 def find_library() -> str:
-    candidates = []
-    if os.environ.get("MIXCACHE_ORT_DIR"):
-        candidates.append(os.path.join(os.environ["MIXCACHE_ORT_DIR"], "libonnxruntime.so.1"))
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    candidates.append(os.path.join(cache, "mixcacheort", "ort-1.30.0", "libonnxruntime.so.1"))
-    for c in candidates:
-        if os.path.exists(c):
-            return c
-    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "fetch-ort.sh")
-    if os.path.exists(script):
-        subprocess.run(["bash", script], check=True, stdout=subprocess.DEVNULL)
-        for c in candidates:
-            if os.path.exists(c):
-                return c
-    raise FileNotFoundError("libonnxruntime.so.1 (1.30.0) not found: run scripts/fetch-ort.sh or set MIXCACHE_ORT_DIR")
+    """MIXCACHE_ORT_LIB if set, else the NuGet package's libonnxruntime.so (restored by the C# build), restoring it once
+    with `dotnet restore` when it is missing."""
+    if os.environ.get("MIXCACHE_ORT_LIB"):
+        return os.environ["MIXCACHE_ORT_LIB"]
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    version = _pinned_version(repo)
+    packages = os.environ.get("NUGET_PACKAGES") or os.path.join(os.path.expanduser("~"), ".nuget", "packages")
+    path = os.path.join(packages, "microsoft.ml.onnxruntime.gpu.linux", version, "runtimes", "linux-x64", "native", "libonnxruntime.so")
+    if not os.path.exists(path):
+        subprocess.run(["dotnet", "restore", os.path.join(repo, "src", "MixCacheOrt", "MixCacheOrt.csproj")],
+                       check=True, stdout=subprocess.DEVNULL)
+    if os.path.exists(path):
+        return path
+    raise FileNotFoundError(f"{path} not found: build the .NET solution once (dotnet build) or set MIXCACHE_ORT_LIB")
 
 
 class _Api:

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 using MixCacheOrt.Pipelines;
@@ -44,8 +45,8 @@ public class DenoiserForwardBenchmarks
         this.context = new PromptEncoder(this.package).Encode(["a red circle moving right", string.Empty]);
         int n = this.package.Manifest.Geometry.LatentElementCount;
         this.latent = SeededNoise.Create(1, n);
-        this.latentBatch = OrtValue.CreateTensor([.. this.latent, .. this.latent], [2, .. this.package.Manifest.Geometry.LatentShape]);
-        this.timesteps = OrtValue.CreateTensor(new[] { 500f, 500f }, [2]);
+        this.latentBatch = OrtValues.Tensor([.. this.latent, .. this.latent], [2, .. this.package.Manifest.Geometry.LatentShape]);
+        this.timesteps = OrtValues.Tensor(new[] { 500f, 500f }, 2);
         this.monolithic = this.package.Denoiser!.CreateIoBinding();
     }
 
@@ -56,9 +57,8 @@ public class DenoiserForwardBenchmarks
         this.monolithic.BindInput("latent", this.latentBatch);
         this.monolithic.BindInput("timestep", this.timesteps);
         this.monolithic.BindInput("context_raw", this.context);
-        this.monolithic.BindOutputToDevice("velocity", OrtMemoryInfo.Cpu);
-        this.monolithic.Run();
-        using OrtOutputs o = this.monolithic.GetBoundOutputValues();
+        this.monolithic.BindOutputToDevice("velocity", OrtDevices.Cpu);
+        using OrtOutputs o = OrtOutputs.Run(this.package.Denoiser!, this.monolithic);
         return o[0].ToArray<float>()[0];
     }
 

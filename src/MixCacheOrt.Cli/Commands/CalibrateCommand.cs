@@ -18,13 +18,14 @@ internal static class CalibrateCommand
         var runOptions = new ProfilingRunOptions();
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var input = new Option<string>("--input") { Description = "Compared embedding: e0 (TeaCache's use_ret_steps) or e.", DefaultValueFactory = _ => "e0" };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var execution = new ExecutionOptions();
         var output = new Option<string?>("--out", "-o") { Description = "TeaCache output file (default: <model>/teacache.json); magcache.json is written next to it." };
         var command = new Command("calibrate", "Calibrate the TeaCache and MagCache baselines for a model (writes teacache.json and magcache.json).")
         {
-            model, steps, input, threads, output,
+            model, steps, input, output,
         };
         runOptions.AddTo(command);
+        execution.AddTo(command);
         command.SetAction(parse =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
@@ -44,7 +45,14 @@ internal static class CalibrateCommand
                 return ExitCodes.Usage;
             }
 
-            using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
+            ExecutionChoice choice = execution.Read(parse);
+            if (choice.Validate() is string executionError)
+            {
+                stderr.WriteLine($"mixcache calibrate: {executionError}");
+                return ExitCodes.Usage;
+            }
+
+            using ModelPackage package = ModelPackage.Load(modelDir, choice.ToSettings());
             using var pipeline = new TextToVideoPipeline(package);
             string target = parse.GetValue(output) ?? Path.Combine(package.Directory, TeaCacheCalibration.FileName);
             using var cancel = new ConsoleCancellation();

@@ -33,11 +33,12 @@ internal static class EvalCommand
         var ablation = new Option<bool>("--ablation") { Description = $"Compare the ablation set instead: {string.Join(", ", EvaluationMethods.Ablation)}." };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: eval-<time> in the current directory). Must not exist." };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var execution = new ExecutionOptions();
         var command = new Command("eval", "Compare cache policies with full compute: speedup, latency, PSNR, SSIM, prompt adherence (Table 1 / Table 2).")
         {
-            model, prompts, seeds, methods, ablation, output, steps, threads,
+            model, prompts, seeds, methods, ablation, output, steps,
         };
+        execution.AddTo(command);
         command.SetAction(parse =>
         {
             var options = new EvalOptions
@@ -49,7 +50,7 @@ internal static class EvalCommand
                 Ablation = parse.GetValue(ablation),
                 Out = parse.GetValue(output),
                 Steps = parse.GetValue(steps),
-                Threads = parse.GetValue(threads),
+                Execution = execution.Read(parse),
                 CommandLine = "mixcache " + string.Join(" ", parse.Tokens.Select(t => ShellQuote(t.Value))),
             };
             using var cancel = new ConsoleCancellation(); // Ctrl-C stops at the next step boundary
@@ -73,7 +74,7 @@ internal static class EvalCommand
             return ExitCodes.Usage;
         }
 
-        using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = o.Threads });
+        using ModelPackage package = ModelPackage.Load(modelDir, o.Execution.ToSettings());
         using var pipeline = new TextToVideoPipeline(package);
         try
         {
@@ -145,8 +146,9 @@ internal static class EvalCommand
         var environment = new EvaluationEnvironment
         {
             OrtVersion = OrtRuntime.Version,
-            Provider = "cpu",
-            Threads = o.Threads,
+            Provider = package.Settings.Provider.ToString().ToLowerInvariant(),
+            Threads = package.Settings.Threads,
+            ProviderOptions = package.Settings.Provider == ExecutionProvider.Cuda ? package.Settings.Cuda.ToProviderOptions(package.Settings.DeviceId) : new Dictionary<string, string>(),
             StartedUtc = started,
             FinishedUtc = DateTimeOffset.UtcNow,
         };
@@ -192,9 +194,9 @@ internal static class EvalCommand
             throw new UsageException($"--steps must be at least 1 (got {o.Steps})");
         }
 
-        if (o.Threads < 0)
+        if (o.Execution.Validate() is string executionError)
         {
-            throw new UsageException($"--threads must be >= 0 (got {o.Threads}); 0 uses one thread per core");
+            throw new UsageException(executionError);
         }
 
         string promptsFile = o.PromptsFile ?? Path.GetFullPath(Path.Combine(modelDir, "prompts", "eval.txt"));
@@ -310,7 +312,8 @@ internal sealed record EvalOptions
 
     public int? Steps { get; init; }
 
-    public int Threads { get; init; }
+    /// <summary>Provider, device, threads, CUDA options.</summary>
+    public ExecutionChoice Execution { get; init; } = new();
 
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Caching.MixCache;
 using MixCacheOrt.Cli.Reports;
@@ -27,10 +28,7 @@ internal static class GenerateCommand
         var seed = new Option<ulong>("--seed", "-s") { Description = "Noise seed (same seed, same video).", DefaultValueFactory = _ => 42UL };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
         var guidance = new Option<double?>("--guidance", "-g") { Description = "Classifier-free guidance scale (default: the model's)." };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-        provider.AcceptOnlyFromAmong("cpu", "cuda");
-        var device = new Option<int>("--device") { Description = "CUDA device id.", DefaultValueFactory = _ => 0 };
+        var execution = new ExecutionOptions();
         var cache = new Option<string>("--cache") { Description = $"Cache policy: {string.Join(", ", CachePolicyFactory.Names)}.", DefaultValueFactory = _ => "none" };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: outputs/<time>-<prompt>). Must not exist." };
         var noise = new Option<FileInfo?>("--noise") { Description = "Initial latent noise as a float32 .npy file [C,F,H,W] instead of the seeded noise." };
@@ -40,8 +38,9 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate a video from a prompt (or a batch of prompts).")
         {
-            prompt, prompts, model, negative, seed, steps, guidance, threads, provider, device, cache, output, noise, json, allowUnknown, scale,
+            prompt, prompts, model, negative, seed, steps, guidance, cache, output, noise, json, allowUnknown, scale,
         };
+        execution.AddTo(command);
         command.SetAction(parse =>
         {
             var options = new GenerateOptions
@@ -53,9 +52,7 @@ internal static class GenerateCommand
                 Seed = parse.GetValue(seed),
                 Steps = parse.GetValue(steps),
                 Guidance = parse.GetValue(guidance),
-                Threads = parse.GetValue(threads),
-                Provider = parse.GetValue(provider) == "cuda" ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
-                Device = parse.GetValue(device),
+                Execution = execution.Read(parse),
                 Cache = parse.GetValue(cache) ?? "none",
                 Out = parse.GetValue(output),
                 NoiseFile = parse.GetValue(noise)?.FullName,
@@ -84,7 +81,7 @@ internal static class GenerateCommand
         }
 
         string modelDir = o.Model ?? ModelLocator.DefaultModelDirectory();
-        var settings = new ExecutionSettings { Threads = o.Threads, Provider = o.Provider, DeviceId = o.Device };
+        ExecutionSettings settings = o.Execution.ToSettings();
         using ModelPackage package = LoadPackage(modelDir, settings);
         using var pipeline = new TextToVideoPipeline(package);
         try
@@ -105,8 +102,7 @@ internal static class GenerateCommand
             stderr.WriteLine($"mixcache generate: warning: {warning}");
         }
 
-        var context = new RunContext(package.Manifest.Name, package.Directory, package.Manifest.Blocks.Count,
-            o.Provider.ToString().ToLowerInvariant(), o.Threads, OrtRuntime.Version, o.NoiseFile);
+        var context = new RunContext(package.Manifest.Name, package.Directory, package.Manifest.Blocks.Count, package.Settings, o.NoiseFile);
 
         bool batch = o.PromptsFile is not null;
         string outRoot = Path.GetFullPath(o.Out ?? Path.Combine("outputs", $"{DateTime.Now:yyyyMMdd-HHmmss}-{Slug(promptList[0])}"));
@@ -215,9 +211,9 @@ internal static class GenerateCommand
             throw new UsageException($"--guidance must be a number >= 0 (got {g}); 1 disables guidance, the model default is typical");
         }
 
-        if (o.Threads < 0)
+        if (o.Execution.Validate() is string executionError)
         {
-            throw new UsageException($"--threads must be >= 0 (got {o.Threads}); 0 uses one thread per core");
+            throw new UsageException(executionError);
         }
 
         if (o.GifScale is < 1 or > 32)
@@ -271,9 +267,10 @@ internal static class GenerateCommand
         {
             return ModelPackage.Load(directory, settings);
         }
-        catch (OrtException e) when (settings.Provider == ExecutionProvider.Cuda)
+        catch (OnnxRuntimeException e) when (settings.Provider == ExecutionProvider.Cuda)
         {
-            throw new InvalidOperationException($"the CUDA execution provider is not usable: {e.Message}. Run 'mixcache info' for details, or use --provider cpu", e);
+            throw new InvalidOperationException(
+                $"the CUDA execution provider is not usable: {OrtErrors.Describe(e)}. Run 'mixcache info' for details, or use --provider cpu", e);
         }
     }
 
@@ -402,11 +399,8 @@ internal sealed record GenerateOptions
 
     public double? Guidance { get; init; }
 
-    public int Threads { get; init; }
-
-    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
-
-    public int Device { get; init; }
+    /// <summary>Provider, device, threads, CUDA options.</summary>
+    public ExecutionChoice Execution { get; init; } = new();
 
     public string Cache { get; init; } = "none";
 

@@ -48,7 +48,7 @@ internal static class InfoCommand
         return command;
     }
 
-    /// <summary>Gathers the facts; loading ONNX Runtime may throw <see cref="OrtLibraryException"/> with a fix-it message.</summary>
+    /// <summary>Gathers the facts (the CUDA probe loads the provider libraries, which then show in <c>ort_libraries</c>).</summary>
     internal static RuntimeInfo Collect(int cudaDevice = 0)
     {
         string version = OrtRuntime.Version;
@@ -56,8 +56,7 @@ internal static class InfoCommand
         return new RuntimeInfo(
             version,
             OrtRuntime.LibraryPath,
-            Environment.GetEnvironmentVariable("MIXCACHE_ORT_DIR") is { Length: > 0 } ? "MIXCACHE_ORT_DIR" : "application directory",
-            OrtRuntime.BuildInfo,
+            OrtRuntime.LoadedLibraries(),
             OrtRuntime.AvailableProviders,
             cuda.Usable,
             cuda.Error,
@@ -86,8 +85,7 @@ internal static class InfoCommand
         var table = new Table().Border(TableBorder.Rounded).AddColumn("ONNX Runtime").AddColumn(string.Empty);
         table.AddRow("Version", Markup.Escape(info.OrtVersion));
         table.AddRow("Library", Markup.Escape(info.LibraryPath));
-        table.AddRow("Found via", Markup.Escape(info.LibrarySource));
-        table.AddRow("Build", Markup.Escape(info.BuildInfo));
+        table.AddRow("Loaded", Markup.Escape(string.Join(", ", info.OrtLibraries.Select(Path.GetFileName))));
         table.AddRow("Providers (compiled in)", Markup.Escape(string.Join(", ", info.Providers)));
         table.AddRow(
             $"CUDA usable (device {info.CudaDevice})",
@@ -96,8 +94,8 @@ internal static class InfoCommand
         if (!info.CudaUsable)
         {
             console.MarkupLine(
-                "[grey]To use CUDA, set MIXCACHE_ORT_DIR to an ONNX Runtime 1.30 GPU directory with " +
-                "libonnxruntime_providers_shared.so and libonnxruntime_providers_cuda.so next to libonnxruntime.so.1.[/]");
+                "[grey]CUDA needs an NVIDIA driver and, on the library path, the CUDA 13 runtime, cuBLAS, cuFFT, cuRAND and " +
+                "cuDNN 9 (e.g. pip's nvidia-*-cu13 wheels); see the README's GPU section.[/]");
         }
     }
 }
@@ -106,8 +104,7 @@ internal static class InfoCommand
 internal sealed record RuntimeInfo(
     string OrtVersion,
     string LibraryPath,
-    string LibrarySource,
-    string BuildInfo,
+    IReadOnlyList<string> OrtLibraries,
     IReadOnlyList<string> Providers,
     bool CudaUsable,
     string? CudaError,

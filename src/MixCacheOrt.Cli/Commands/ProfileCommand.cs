@@ -17,13 +17,14 @@ internal static class ProfileCommand
         var runOptions = new ProfilingRunOptions();
         var steps = new Option<int?>("--steps") { Description = "Sampling steps (default: the model's)." };
         var stride = new Option<int>("--impact-stride") { Description = "Measure perturbation impacts every K steps.", DefaultValueFactory = _ => 1 };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads per session (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var execution = new ExecutionOptions();
         var output = new Option<string?>("--out", "-o") { Description = "Output file (default: <model>/profile.json)." };
         var command = new Command("profile", "Offline MixCache profiling of a model (writes profile.json).")
         {
-            model, steps, stride, threads, output,
+            model, steps, stride, output,
         };
         runOptions.AddTo(command);
+        execution.AddTo(command);
         command.SetAction(parse =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
@@ -42,7 +43,14 @@ internal static class ProfileCommand
                 return ExitCodes.Usage;
             }
 
-            using ModelPackage package = ModelPackage.Load(modelDir, new ExecutionSettings { Threads = parse.GetValue(threads) });
+            ExecutionChoice choice = execution.Read(parse);
+            if (choice.Validate() is string executionError)
+            {
+                stderr.WriteLine($"mixcache profile: {executionError}");
+                return ExitCodes.Usage;
+            }
+
+            using ModelPackage package = ModelPackage.Load(modelDir, choice.ToSettings());
             string target = parse.GetValue(output) ?? Path.Combine(package.Directory, MixCacheProfile.FileName);
             int stepCount = package.Manifest.Scheduler.StepsOr(parse.GetValue(steps));
             using var cancel = new ConsoleCancellation();

@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MixCacheOrt.Cli.Commands;
+using MixCacheOrt.Models;
 using MixCacheOrt.Pipelines;
 
 namespace MixCacheOrt.Cli.Reports;
@@ -68,7 +70,7 @@ internal static class RunReport
             ["shift"] = r.Shift,
             ["cache"] = r.CachePolicy,
             ["model"] = new JsonObject { ["name"] = context.ModelName, ["directory"] = context.ModelDirectory, ["blocks"] = context.BlockCount },
-            ["runtime"] = new JsonObject { ["provider"] = context.Provider, ["threads"] = context.Threads, ["ort_version"] = context.OrtVersion },
+            ["runtime"] = ExecutionChoice.Describe(context.Execution),
             ["latency_ms"] = new JsonObject
             {
                 ["total"] = Ms(r.Timings.Total),
@@ -96,4 +98,4 @@ internal static class RunReport
 }
 
 /// <summary>Facts about the run that the result itself does not carry.</summary>
-internal sealed record RunContext(string ModelName, string ModelDirectory, int BlockCount, string Provider, int Threads, string OrtVersion, string? NoiseFile);
+internal sealed record RunContext(string ModelName, string ModelDirectory, int BlockCount, ExecutionSettings Execution, string? NoiseFile);

@@ -84,8 +84,11 @@ public sealed record EvaluationEnvironment
     /// <summary>Execution provider (<c>cpu</c>, <c>cuda</c>).</summary>
     public required string Provider { get; init; }
 
-    /// <summary>Intra-op threads per session as configured (0 = one per core).</summary>
+    /// <summary>Intra-op threads per session the sessions ran with (0 = ORT's default, one per core).</summary>
     public required int Threads { get; init; }
+
+    /// <summary>The execution provider's options as ORT keys (CUDA's; empty on the CPU).</summary>
+    public IReadOnlyDictionary<string, string> ProviderOptions { get; init; } = new Dictionary<string, string>();
 
     public int ProcessorCount { get; init; } = System.Environment.ProcessorCount;
 

@@ -79,6 +79,7 @@ public static class SummaryJson
                 ["ort_version"] = e.OrtVersion,
                 ["provider"] = e.Provider,
                 ["threads"] = e.Threads,
+                ["provider_options"] = new JsonObject([.. e.ProviderOptions.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]),
                 ["processor_count"] = e.ProcessorCount,
                 ["os"] = e.OperatingSystem,
                 ["architecture"] = e.Architecture,

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Ort;
 
 namespace MixCacheOrt.Models;
@@ -5,7 +6,7 @@ namespace MixCacheOrt.Models;
 /// <summary>Where and how the package's sessions run.</summary>
 public sealed record ExecutionSettings
 {
-    /// <summary>Intra-op threads per session; 0 lets ONNX Runtime choose (one per core).</summary>
+    /// <summary>Intra-op threads per session; 0 = <see cref="ThreadRule.Choose"/> for the package's model size.</summary>
     public int Threads { get; init; }
 
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
@@ -13,7 +14,10 @@ public sealed record ExecutionSettings
     /// <summary>CUDA device ordinal when <see cref="Provider"/> is <see cref="ExecutionProvider.Cuda"/>.</summary>
     public int DeviceId { get; init; }
 
-    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
+    /// <summary>CUDA provider options (TF32, cuDNN search, arena) when <see cref="Provider"/> is <see cref="ExecutionProvider.Cuda"/>.</summary>
+    public CudaOptions Cuda { get; init; } = CudaOptions.Default;
+
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>
     /// Whether idle intra-op threads spin waiting for work (ORT's <c>session.intra_op.allow_spinning</c>). Each of the
@@ -25,34 +29,47 @@ public sealed record ExecutionSettings
     /// <summary>
     /// Run every session on the environment's one shared, spinning intra-op pool (sized by
     /// <see cref="OrtRuntime.ConfigureSharedThreadPool"/>) instead of one pool per session; <see cref="Threads"/> and
-    /// <see cref="AllowSpinning"/> then do not apply.
+    /// <see cref="AllowSpinning"/> then do not apply. Needs the environment MixCacheOrt creates (a host's may lack the pool).
     /// </summary>
     public bool SharedThreadPool { get; init; }
 
     /// <summary>Memory on which intermediate activations live between chained sessions.</summary>
-    internal OrtMemoryInfo ActivationMemory =>
-        this.Provider == ExecutionProvider.Cuda ? OrtMemoryInfo.Cuda(this.DeviceId) : OrtMemoryInfo.Cpu;
+    public OrtMemoryInfo ActivationMemory =>
+        this.Provider == ExecutionProvider.Cuda ? OrtDevices.Cuda(this.DeviceId) : OrtDevices.Cpu;
 
-    internal OrtSessionOptions CreateSessionOptions()
+    /// <summary>Official session options for these settings (the caller disposes them).</summary>
+    /// <exception cref="OnnxRuntimeException">The CUDA provider cannot be loaded (the message names what is missing).</exception>
+    /// <exception cref="InvalidOperationException">A shared pool was asked for in an environment without one.</exception>
+    public SessionOptions CreateSessionOptions()
     {
-        var options = new OrtSessionOptions();
+        _ = OrtRuntime.Environment;
+        var options = new SessionOptions();
         try
         {
             options.GraphOptimizationLevel = this.OptimizationLevel;
+            options.LogSeverityLevel = OrtRuntime.LogLevel;
             if (this.SharedThreadPool)
             {
-                options.UseSharedThreadPool();
+                if (!OrtRuntime.HasSharedThreadPool)
+                {
+                    throw new InvalidOperationException(
+                        "a shared thread pool was requested, but the process's ONNX Runtime environment was created by the host " +
+                        "without global thread pools; create it with OrtThreadingOptions or use per-session threads");
+                }
+
+                options.DisablePerSessionThreads();
             }
             else
             {
                 options.IntraOpNumThreads = this.Threads;
                 options.InterOpNumThreads = 1;
-                options.AddConfigEntry("session.intra_op.allow_spinning", this.AllowSpinning ? "1" : "0");
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", this.AllowSpinning ? "1" : "0");
             }
 
             if (this.Provider == ExecutionProvider.Cuda)
             {
-                options.AppendCudaExecutionProvider(this.DeviceId);
+                using OrtCUDAProviderOptions cuda = this.Cuda.CreateProviderOptions(this.DeviceId);
+                options.AppendExecutionProvider_CUDA(cuda);
             }
 
             return options;

@@ -142,7 +142,7 @@ public sealed record TensorSpec
 
     public required JsonElement[] Shape { get; init; }
 
-    /// <summary>Dimensions with -1 for symbolic ones (the convention of <see cref="Ort.OrtNodeInfo.Shape"/>).</summary>
+    /// <summary>Dimensions with -1 for symbolic ones (as ONNX Runtime reports them in <c>NodeMetadata.Dimensions</c>).</summary>
     public long[] Dimensions() =>
         [.. this.Shape.Select(d => d.ValueKind == JsonValueKind.Number ? d.GetInt64() : -1L)];
 }

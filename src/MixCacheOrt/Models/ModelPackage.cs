@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using MixCacheOrt.Ort;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace MixCacheOrt.Models;
 
@@ -15,7 +16,7 @@ namespace MixCacheOrt.Models;
 /// </remarks>
 public sealed class ModelPackage : IDisposable
 {
-    private readonly List<OrtSession> sessions = [];
+    private readonly List<InferenceSession> sessions = [];
 
     private ModelPackage(string directory, ModelManifest manifest, ExecutionSettings settings)
     {
@@ -64,30 +65,35 @@ public sealed class ModelPackage : IDisposable
 
     public ExecutionSettings Settings { get; }
 
-    public OrtSession? TextEncoder { get; private set; }
+    public InferenceSession? TextEncoder { get; private set; }
 
-    public OrtSession Pre { get; private set; } = null!;
+    public InferenceSession Pre { get; private set; } = null!;
 
-    public IReadOnlyList<OrtSession> Blocks { get; private set; } = [];
+    public IReadOnlyList<InferenceSession> Blocks { get; private set; } = [];
 
-    public OrtSession Post { get; private set; } = null!;
+    public InferenceSession Post { get; private set; } = null!;
 
-    public OrtSession? Decoder { get; private set; }
+    public InferenceSession? Decoder { get; private set; }
 
     /// <summary>The single-graph denoiser (same computation as pre → blocks → post), when loaded.</summary>
-    public OrtSession? Denoiser { get; private set; }
+    public InferenceSession? Denoiser { get; private set; }
 
     /// <summary>
     /// Loads and validates the package in <paramref name="directory"/>.
     /// </summary>
     /// <param name="directory">Folder holding <c>manifest.json</c> and the graphs.</param>
-    /// <param name="settings">Provider, threads.</param>
+    /// <param name="settings">Provider, threads (0 = <see cref="ThreadRule"/> for this model; <see cref="Settings"/> holds the count chosen).</param>
     /// <param name="loadDenoiser">Also load the monolithic <c>denoiser.onnx</c> (benchmarks only).</param>
     /// <param name="verifyChecksums">Hash every file against the manifest (a few ms per MB).</param>
     public static ModelPackage Load(string directory, ExecutionSettings? settings = null, bool loadDenoiser = false, bool verifyChecksums = true)
     {
         settings ??= new ExecutionSettings();
         ModelManifest manifest = ReadManifest(directory);
+        if (settings.Threads == 0 && !settings.SharedThreadPool)
+        {
+            settings = settings with { Threads = ThreadRule.Choose(manifest.Geometry.Tokens, HiddenDim(manifest), System.Environment.ProcessorCount) };
+        }
+
         var package = new ModelPackage(Path.GetFullPath(directory), manifest, settings);
         try
         {
@@ -100,6 +106,12 @@ public sealed class ModelPackage : IDisposable
             throw;
         }
     }
+
+    /// <summary>The transformer width (<c>architecture.dim</c>), or 1 when the manifest does not record it.</summary>
+    internal static int HiddenDim(ModelManifest manifest) =>
+        manifest.Architecture.ValueKind == JsonValueKind.Object && manifest.Architecture.TryGetProperty("dim", out JsonElement dim) && dim.TryGetInt32(out int d) && d > 0
+            ? d
+            : 1;
 
     /// <summary>Reads and checks <c>manifest.json</c> without loading any graph.</summary>
     public static ModelManifest ReadManifest(string directory)
@@ -187,7 +199,7 @@ public sealed class ModelPackage : IDisposable
         }
     }
 
-    private OrtSession OpenGraph(string name, bool verifyChecksum)
+    private InferenceSession OpenGraph(string name, bool verifyChecksum)
     {
         GraphSpec spec = this.Manifest.Graphs[name];
         string path = Path.Combine(this.Directory, spec.File);
@@ -207,16 +219,16 @@ public sealed class ModelPackage : IDisposable
             }
         }
 
-        OrtSession session;
-        using (OrtSessionOptions options = this.Settings.CreateSessionOptions())
+        InferenceSession session;
+        using (SessionOptions options = this.Settings.CreateSessionOptions())
         {
             try
             {
-                session = OrtSession.FromFile(path, options);
+                session = new InferenceSession(path, options);
             }
-            catch (OrtException e)
+            catch (OnnxRuntimeException e)
             {
-                throw new ModelPackageException($"graph file '{path}' cannot be loaded by ONNX Runtime: {e.Message}", e);
+                throw new ModelPackageException($"graph file '{path}' cannot be loaded by ONNX Runtime: {Ort.OrtErrors.Describe(e)}", e);
             }
         }
 
@@ -225,13 +237,14 @@ public sealed class ModelPackage : IDisposable
         return session;
     }
 
-    private static void CheckSignature(string name, string path, GraphSpec spec, OrtSession session)
+    private static void CheckSignature(string name, string path, GraphSpec spec, InferenceSession session)
     {
-        Compare("input", spec.Inputs, session.Inputs);
-        Compare("output", spec.Outputs, session.Outputs);
+        Compare("input", spec.Inputs, session.InputNames, session.InputMetadata);
+        Compare("output", spec.Outputs, session.OutputNames, session.OutputMetadata);
 
-        void Compare(string kind, TensorSpec[] declared, IReadOnlyList<OrtNodeInfo> actual)
+        void Compare(string kind, TensorSpec[] declared, IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata)
         {
+            IReadOnlyList<string> actual = names;
             string Where(string field) => $"graph '{path}' disagrees with manifest.json graphs.{name}.{kind}s: {field}";
             if (declared.Length != actual.Count)
             {
@@ -241,23 +254,26 @@ public sealed class ModelPackage : IDisposable
             for (int i = 0; i < declared.Length; i++)
             {
                 TensorSpec d = declared[i];
-                OrtNodeInfo a = actual[i];
-                if (d.Name != a.Name)
+                string actualName = actual[i];
+                if (d.Name != actualName)
                 {
-                    throw new ModelPackageException(Where($"{kind} {i} is named '{a.Name}', the manifest says '{d.Name}'") + "; re-export the package");
+                    throw new ModelPackageException(Where($"{kind} {i} is named '{actualName}', the manifest says '{d.Name}'") + "; re-export the package");
                 }
 
+                NodeMetadata a = metadata[actualName];
                 TensorElementType declaredType = ParseDtype(d.Dtype, path, name);
-                if (declaredType != a.ElementType)
+                TensorElementType actualType = a.IsTensor ? a.ElementDataType : TensorElementType.DataTypeMax;
+                if (declaredType != actualType)
                 {
-                    throw new ModelPackageException(Where($"'{d.Name}' has element type {a.ElementType}, the manifest says {d.Dtype}") + "; re-export the package");
+                    throw new ModelPackageException(Where($"'{d.Name}' has element type {actualType}, the manifest says {d.Dtype}") + "; re-export the package");
                 }
 
                 long[] dims = d.Dimensions();
-                if (dims.Length != a.Shape.Count || dims.Where((v, k) => v != a.Shape[k]).Any())
+                int[] shape = a.Dimensions;
+                if (dims.Length != shape.Length || dims.Where((v, k) => v != shape[k]).Any())
                 {
                     throw new ModelPackageException(
-                        Where($"'{d.Name}' has shape [{string.Join(", ", a.Shape)}], the manifest says [{string.Join(", ", dims)}]") +
+                        Where($"'{d.Name}' has shape [{string.Join(", ", shape)}], the manifest says [{string.Join(", ", dims)}]") +
                         " (-1 = symbolic); re-export the package");
                 }
             }
@@ -280,7 +296,7 @@ public sealed class ModelPackage : IDisposable
 
     public void Dispose()
     {
-        foreach (OrtSession session in this.sessions)
+        foreach (InferenceSession session in this.sessions)
         {
             session.Dispose();
         }

@@ -1,17 +1,48 @@
 using System.Collections;
+using Microsoft.ML.OnnxRuntime;
 
 namespace MixCacheOrt.Ort;
 
 /// <summary>
-/// Values produced by <see cref="OrtSession.Run(IReadOnlyDictionary{string, OrtValue}, OrtRunOptions?)"/> or
-/// <see cref="OrtIoBinding.GetBoundOutputValues"/>, with their names. Disposing the collection disposes every value
-/// that was not <see cref="Take(string)"/>n out of it.
+/// The outputs of an IO-binding run with their names, where single values can change owner. Disposing the collection
+/// disposes every value that was not <see cref="Take(string)"/>n out of it.
 /// </summary>
+/// <remarks>
+/// Why not the official <see cref="IDisposableReadOnlyCollection{T}"/> alone: it has no names and disposes every value
+/// with the collection, while the executor keeps single block outputs across steps. And why
+/// <see cref="FromBinding"/> clears the outputs: an official binding whose outputs were bound with
+/// <see cref="OrtIoBinding.BindOutputToDevice"/> hands the first run's buffers to every later run as preallocated
+/// outputs, which would overwrite values kept from earlier steps; callers bind outputs again before each run.
+/// </remarks>
 public sealed class OrtOutputs : IReadOnlyList<OrtValue>, IDisposable
 {
     private readonly string[] names;
     private readonly OrtValue[] values;
     private readonly bool[] taken;
+
+    /// <summary>
+    /// Takes the outputs of <paramref name="binding"/>'s last run and unbinds them, so that the next run allocates new
+    /// buffers (bind outputs again before it).
+    /// </summary>
+    public static OrtOutputs FromBinding(OrtIoBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        string[] names = binding.GetOutputNames();
+        IDisposableReadOnlyCollection<OrtValue> values = binding.GetOutputValues();
+        binding.ClearBoundOutputs();
+        return new OrtOutputs(names, [.. values]); // the values change owner: the official collection is not disposed
+    }
+
+    /// <summary>Runs <paramref name="session"/> on <paramref name="binding"/> and takes the outputs (see <see cref="FromBinding"/>).</summary>
+    public static OrtOutputs Run(InferenceSession session, OrtIoBinding binding, RunOptions? runOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        session.RunWithBinding(runOptions ?? DefaultRunOptions, binding);
+        return FromBinding(binding);
+    }
+
+    /// <summary>Run options with ORT's defaults, shared by runs that pass none (the official API needs an instance).</summary>
+    internal static RunOptions DefaultRunOptions { get; } = new();
 
     internal OrtOutputs(string[] names, OrtValue[] values)
     {

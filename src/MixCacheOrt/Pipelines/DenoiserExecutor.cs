@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 
@@ -21,14 +22,17 @@ public sealed class DenoiserExecutor : IDisposable
     private readonly OrtIoBinding[] blocks;
     private readonly OrtIoBinding post;
     private readonly OrtMemoryInfo activations;
-    private readonly OrtRunOptions? runOptions;
+    private readonly RunOptions? runOptions;
+    private readonly InferenceSession preSession;
+    private readonly InferenceSession[] blockSessions;
+    private readonly InferenceSession postSession;
     private readonly string hiddenIn;
     private readonly string hiddenOut;
     private float[] latentBatch = [];
     private readonly float[][] timesteps = [new float[1], new float[2]];
     private readonly Dictionary<(float Timestep, string Output), float[]> timeEmbeddings = [];
 
-    public DenoiserExecutor(ModelPackage package, OrtRunOptions? runOptions = null)
+    public DenoiserExecutor(ModelPackage package, RunOptions? runOptions = null)
     {
         ArgumentNullException.ThrowIfNull(package);
         this.Package = package;
@@ -36,6 +40,9 @@ public sealed class DenoiserExecutor : IDisposable
         this.activations = package.Settings.ActivationMemory;
         this.hiddenIn = package.Manifest.Blocks.HiddenInput;
         this.hiddenOut = package.Manifest.Blocks.HiddenOutput;
+        this.preSession = package.Pre;
+        this.blockSessions = [.. package.Blocks];
+        this.postSession = package.Post;
         this.pre = package.Pre.CreateIoBinding();
         this.blocks = [.. package.Blocks.Select(b => b.CreateIoBinding())];
         this.post = package.Post.CreateIoBinding();
@@ -107,8 +114,8 @@ public sealed class DenoiserExecutor : IDisposable
             float[] t = this.timesteps[batch - 1];
             Array.Fill(t, request.Timestep);
             long[] latentShape = [batch, .. g.LatentShape];
-            using (OrtValue latent = OrtValue.CreateTensor(this.latentBatch.AsMemory(), latentShape))
-            using (OrtValue timestep = OrtValue.CreateTensor(t, [batch]))
+            using (OrtValue latent = OrtValues.Tensor(this.latentBatch.AsMemory(), latentShape))
+            using (OrtValue timestep = OrtValues.Tensor(t, batch))
             {
                 this.pre.BindInput("latent", latent);
                 this.pre.BindInput("timestep", timestep);
@@ -118,8 +125,7 @@ public sealed class DenoiserExecutor : IDisposable
                     this.pre.BindOutputToDevice(name, this.activations);
                 }
 
-                this.pre.Run(this.runOptions);
-                preOut = this.pre.GetBoundOutputValues();
+                preOut = OrtOutputs.Run(this.preSession, this.pre, this.runOptions);
                 this.pre.ClearBoundInputs();
             }
 
@@ -141,9 +147,8 @@ public sealed class DenoiserExecutor : IDisposable
                 block.BindInput("e0", e0);
                 block.BindInput("context", context);
                 block.BindOutputToDevice(this.hiddenOut, this.activations);
-                block.Run(this.runOptions);
                 OrtValue next;
-                using (OrtOutputs outputs = block.GetBoundOutputValues())
+                using (OrtOutputs outputs = OrtOutputs.Run(this.blockSessions[i], block, this.runOptions))
                 {
                     next = outputs.Take(0);
                 }
@@ -170,10 +175,9 @@ public sealed class DenoiserExecutor : IDisposable
             long afterBlocks = Stopwatch.GetTimestamp();
             this.post.BindInput(this.hiddenIn, hidden);
             this.post.BindInput("e", preOut["e"]);
-            this.post.BindOutputToDevice("velocity", OrtMemoryInfo.Cpu);
-            this.post.Run(this.runOptions);
+            this.post.BindOutputToDevice("velocity", OrtDevices.Cpu);
             float[] velocity;
-            using (OrtOutputs outputs = this.post.GetBoundOutputValues())
+            using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
             {
                 velocity = outputs[0].ToArray<float>();
             }
@@ -231,18 +235,17 @@ public sealed class DenoiserExecutor : IDisposable
 
         ModelGeometry g = this.Package.Manifest.Geometry;
         float[] zeros = new float[g.LatentElementCount];
-        using OrtValue latent = OrtValue.CreateTensor(zeros, [1, .. g.LatentShape]);
-        using OrtValue t = OrtValue.CreateTensor(new[] { timestep }, [1]);
+        using OrtValue latent = OrtValues.Tensor(zeros, [1, .. g.LatentShape]);
+        using OrtValue t = OrtValues.Tensor(new[] { timestep }, 1);
         this.pre.BindInput("latent", latent);
         this.pre.BindInput("timestep", t);
         this.pre.BindInput("context_raw", conditionalContext);
         foreach (string name in (string[])["hidden", "e", "e0", "context"])
         {
-            this.pre.BindOutputToDevice(name, name == output ? OrtMemoryInfo.Cpu : this.activations);
+            this.pre.BindOutputToDevice(name, name == output ? OrtDevices.Cpu : this.activations);
         }
 
-        this.pre.Run(this.runOptions);
-        using OrtOutputs outputs = this.pre.GetBoundOutputValues();
+        using OrtOutputs outputs = OrtOutputs.Run(this.preSession, this.pre, this.runOptions);
         this.pre.ClearBoundInputs();
         float[] embedding = outputs[output].ToArray<float>();
         this.timeEmbeddings[(timestep, output)] = embedding;

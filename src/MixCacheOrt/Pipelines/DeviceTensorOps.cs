@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 
@@ -13,10 +14,10 @@ namespace MixCacheOrt.Pipelines;
 internal sealed class DeviceTensorOps : IDisposable
 {
     private static readonly int[] SupportedRanks = [3, 5];
-    private readonly Dictionary<int, OrtSession> slicers = [];
-    private readonly Dictionary<int, OrtSession> hostCopiers = [];
-    private readonly OrtSession adder;
-    private readonly OrtSession subtractor;
+    private readonly Dictionary<int, InferenceSession> slicers = [];
+    private readonly Dictionary<int, InferenceSession> hostCopiers = [];
+    private readonly InferenceSession adder;
+    private readonly InferenceSession subtractor;
     private readonly OrtMemoryInfo activationMemory;
     private readonly long[] start = new long[1];
     private readonly long[] end = new long[1];
@@ -26,15 +27,15 @@ internal sealed class DeviceTensorOps : IDisposable
         this.activationMemory = settings.ActivationMemory;
         try
         {
-            using OrtSessionOptions options = settings.CreateSessionOptions();
+            using SessionOptions options = settings.CreateSessionOptions();
             foreach (int rank in SupportedRanks)
             {
-                this.slicers[rank] = OrtSession.FromBytes(Resource($"slice_batch_r{rank}.onnx"), options);
-                this.hostCopiers[rank] = OrtSession.FromBytes(Resource($"to_host_r{rank}.onnx"), options);
+                this.slicers[rank] = new InferenceSession(Resource($"slice_batch_r{rank}.onnx"), options);
+                this.hostCopiers[rank] = new InferenceSession(Resource($"to_host_r{rank}.onnx"), options);
             }
 
-            this.adder = OrtSession.FromBytes(Resource("add_r3.onnx"), options);
-            this.subtractor = OrtSession.FromBytes(Resource("sub_r3.onnx"), options);
+            this.adder = new InferenceSession(Resource("add_r3.onnx"), options);
+            this.subtractor = new InferenceSession(Resource("sub_r3.onnx"), options);
         }
         catch
         {
@@ -46,18 +47,17 @@ internal sealed class DeviceTensorOps : IDisposable
     /// <summary>Rows [<paramref name="first"/>, first + count) of <paramref name="value"/>'s batch axis, as a new value on the activation device.</summary>
     public OrtValue SliceBatch(OrtValue value, int first, int count)
     {
-        OrtSession session = Lookup(this.slicers, value.Rank);
+        InferenceSession session = Lookup(this.slicers, value.Rank());
         this.start[0] = first;
         this.end[0] = first + count;
-        using OrtValue startValue = OrtValue.CreateTensor(this.start, [1]);
-        using OrtValue endValue = OrtValue.CreateTensor(this.end, [1]);
+        using OrtValue startValue = OrtValues.Tensor(this.start, 1);
+        using OrtValue endValue = OrtValues.Tensor(this.end, 1);
         using OrtIoBinding binding = session.CreateIoBinding();
         binding.BindInput("x", value);
         binding.BindInput("start", startValue);
         binding.BindInput("end", endValue);
         binding.BindOutputToDevice("y", this.activationMemory);
-        binding.Run();
-        using OrtOutputs outputs = binding.GetBoundOutputValues();
+        using OrtOutputs outputs = OrtOutputs.Run(session, binding);
         return outputs.Take(0);
     }
 
@@ -67,44 +67,42 @@ internal sealed class DeviceTensorOps : IDisposable
     /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
     public OrtValue Subtract(OrtValue a, OrtValue b) => this.Binary(this.subtractor, a, b);
 
-    private OrtValue Binary(OrtSession session, OrtValue a, OrtValue b)
+    private OrtValue Binary(InferenceSession session, OrtValue a, OrtValue b)
     {
         using OrtIoBinding binding = session.CreateIoBinding();
         binding.BindInput("a", a);
         binding.BindInput("b", b);
         binding.BindOutputToDevice("y", this.activationMemory);
-        binding.Run();
-        using OrtOutputs outputs = binding.GetBoundOutputValues();
+        using OrtOutputs outputs = OrtOutputs.Run(session, binding);
         return outputs.Take(0);
     }
 
     /// <summary>Copies <paramref name="value"/> to <paramref name="destination"/> on the host (direct read when CPU-resident).</summary>
     public void CopyToHost(OrtValue value, Span<float> destination)
     {
-        if (value.MemoryLocation.IsCpuAccessible)
+        if (OrtDevices.IsHostAccessible(value))
         {
-            value.GetTensorReadOnlySpan<float>().CopyTo(destination);
+            value.GetTensorDataAsSpan<float>().CopyTo(destination);
             return;
         }
 
-        OrtSession session = Lookup(this.hostCopiers, value.Rank);
+        InferenceSession session = Lookup(this.hostCopiers, value.Rank());
         using OrtIoBinding binding = session.CreateIoBinding();
         binding.BindInput("x", value);
-        binding.BindOutputToDevice("y", OrtMemoryInfo.Cpu);
-        binding.Run();
-        using OrtOutputs outputs = binding.GetBoundOutputValues();
-        outputs[0].GetTensorReadOnlySpan<float>().CopyTo(destination);
+        binding.BindOutputToDevice("y", OrtDevices.Cpu);
+        using OrtOutputs outputs = OrtOutputs.Run(session, binding);
+        outputs[0].GetTensorDataAsSpan<float>().CopyTo(destination);
     }
 
     public float[] ToHost(OrtValue value)
     {
-        float[] host = new float[value.ElementCount];
+        float[] host = new float[value.ElementCount()];
         this.CopyToHost(value, host);
         return host;
     }
 
-    private static OrtSession Lookup(Dictionary<int, OrtSession> sessions, int rank) =>
-        sessions.TryGetValue(rank, out OrtSession? s)
+    private static InferenceSession Lookup(Dictionary<int, InferenceSession> sessions, int rank) =>
+        sessions.TryGetValue(rank, out InferenceSession? s)
             ? s
             : throw new NotSupportedException($"device tensor ops support ranks {string.Join(", ", SupportedRanks)}, not {rank}");
 
@@ -119,7 +117,7 @@ internal sealed class DeviceTensorOps : IDisposable
 
     public void Dispose()
     {
-        foreach (OrtSession s in this.slicers.Values.Concat(this.hostCopiers.Values))
+        foreach (InferenceSession s in this.slicers.Values.Concat(this.hostCopiers.Values))
         {
             s.Dispose();
         }

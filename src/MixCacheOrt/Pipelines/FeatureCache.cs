@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Ort;
 
@@ -36,7 +37,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     /// <summary>Bytes held by cached tensors (block outputs, Δcfg, last output): the extra memory caching costs.</summary>
     public long BytesHeld =>
-        this.blocks.Values.Sum(v => v.SizeInBytes) + this.branchBlocks.Values.Sum(v => v.SizeInBytes) + (this.Residual?.SizeInBytes ?? 0) + (sizeof(float) * ((this.CfgDelta?.LongLength ?? 0) + (this.LastOutput?.LongLength ?? 0)));
+        this.blocks.Values.Sum(v => v.GetTensorSizeInBytes()) + this.branchBlocks.Values.Sum(v => v.GetTensorSizeInBytes()) + (this.Residual?.GetTensorSizeInBytes() ?? 0) + (sizeof(float) * ((this.CfgDelta?.LongLength ?? 0) + (this.LastOutput?.LongLength ?? 0)));
 
     public CacheAvailability Availability => new(this.LastOutput is not null, this.CfgDelta is not null, this.CachedBlocks, this.Residual is not null);
 
@@ -207,9 +208,9 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     private float[] CopyInto(float[]? buffer, OrtValue value)
     {
-        if (buffer is null || buffer.LongLength != value.ElementCount)
+        if (buffer is null || buffer.LongLength != value.ElementCount())
         {
-            buffer = new float[value.ElementCount];
+            buffer = new float[value.ElementCount()];
         }
 
         this.ops.CopyToHost(value, buffer);

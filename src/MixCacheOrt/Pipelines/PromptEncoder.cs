@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 using MixCacheOrt.Text;
@@ -34,12 +35,11 @@ public sealed class PromptEncoder
             this.Tokenizer.Encode(prompts[i], tokens.AsSpan(i * length, length));
         }
 
-        using OrtValue input = OrtValue.CreateTensor(tokens, [prompts.Count, length]);
+        using OrtValue input = OrtValues.Tensor(tokens, prompts.Count, length);
         using OrtIoBinding binding = this.package.TextEncoder!.CreateIoBinding();
         binding.BindInput("tokens", input);
         binding.BindOutputToDevice("context_raw", this.package.Settings.ActivationMemory);
-        binding.Run();
-        using OrtOutputs outputs = binding.GetBoundOutputValues();
+        using OrtOutputs outputs = OrtOutputs.Run(this.package.TextEncoder!, binding);
         return outputs.Take(0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Models;
 using MixCacheOrt.Numerics;
@@ -237,7 +238,7 @@ public sealed class TextToVideoPipeline : IDisposable
             Latent = latent,
             Timestep = timestep,
             Context = context,
-            Batch = (int)context.Shape[0],
+            Batch = (int)context.Shape()[0],
             Capture = capture,
             ResumeAfterBlock = resumeAfter,
             ResumeHidden = resumeAfter is int block ? cache.Block(block) : null,

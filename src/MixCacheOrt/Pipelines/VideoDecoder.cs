@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 
@@ -20,12 +21,11 @@ public sealed class VideoDecoder
     public float[] Decode(float[] latent)
     {
         ModelGeometry g = this.package.Manifest.Geometry;
-        using OrtValue input = OrtValue.CreateTensor(latent, [1, .. g.LatentShape]);
+        using OrtValue input = OrtValues.Tensor(latent, [1, .. g.LatentShape]);
         using OrtIoBinding binding = this.package.Decoder!.CreateIoBinding();
         binding.BindInput("latent", input);
-        binding.BindOutputToDevice("frames", OrtMemoryInfo.Cpu);
-        binding.Run();
-        using OrtOutputs outputs = binding.GetBoundOutputValues();
+        binding.BindOutputToDevice("frames", OrtDevices.Cpu);
+        using OrtOutputs outputs = OrtOutputs.Run(this.package.Decoder!, binding);
         return outputs[0].ToArray<float>();
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching.MixCache;
 using MixCacheOrt.Metrics;
 using MixCacheOrt.Models;
@@ -126,7 +127,7 @@ public sealed class MixCacheProfiler : IDisposable
                 (double Mu, double Sigma) blockNoise = Summarise(run.BlockError[b], steps);
                 float[] hidden = Perturbed(blocks[b][t], blockNoise, noiseSeed + 2 + (ulong)b);
                 float[] condOut;
-                using (OrtValue h = OrtValue.CreateTensor(hidden, [1, this.package.Manifest.Geometry.Tokens, hidden.Length / this.package.Manifest.Geometry.Tokens]))
+                using (OrtValue h = OrtValues.Tensor(hidden, 1, this.package.Manifest.Geometry.Tokens, hidden.Length / this.package.Manifest.Geometry.Tokens))
                 using (DenoiserOutput pass = this.executor.Run(new DenoiserRequest
                 {
                     Latent = latents[t], Timestep = scheduler.Timestep(t), Context = cond, Batch = 1, ResumeAfterBlock = b, ResumeHidden = h,

@@ -17,7 +17,7 @@ public sealed class ModelPackageTests
             Assert.That(p.TextEncoder, Is.Not.Null);
             Assert.That(p.Decoder, Is.Not.Null);
             Assert.That(p.Denoiser, Is.Null, "the monolithic graph is loaded only on request");
-            Assert.That(p.Pre.GetInput("latent").Shape[0], Is.EqualTo(-1), "batch is dynamic");
+            Assert.That(p.Pre.InputMetadata["latent"].Dimensions[0], Is.EqualTo(-1), "batch is dynamic");
         });
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 using MixCacheOrt.Pipelines;
@@ -32,9 +33,10 @@ public sealed class DenoiserExecutorTests
     private float[] Monolithic(float[] latent, float timestep, OrtValue context, int batch)
     {
         float[] latents = [.. Enumerable.Repeat(latent, batch).SelectMany(x => x)];
-        using OrtValue l = OrtValue.CreateTensor(latents, [batch, .. this.package.Manifest.Geometry.LatentShape]);
-        using OrtValue t = OrtValue.CreateTensor(Enumerable.Repeat(timestep, batch).ToArray(), [batch]);
-        using OrtOutputs o = this.package.Denoiser!.Run(new Dictionary<string, OrtValue> { ["latent"] = l, ["timestep"] = t, ["context_raw"] = context });
+        using OrtValue l = OrtValues.Tensor(latents, [batch, .. this.package.Manifest.Geometry.LatentShape]);
+        using OrtValue t = OrtValues.Tensor(Enumerable.Repeat(timestep, batch).ToArray(), batch);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> o = this.package.Denoiser!.Run(runOptions, ["latent", "timestep", "context_raw"], [l, t, context], ["velocity"]);
         return o[0].ToArray<float>();
     }
 
@@ -81,7 +83,8 @@ public sealed class DenoiserExecutorTests
         });
         Assert.That(resumed.BlocksRun, Is.EqualTo(this.package.Manifest.Blocks.Count - block - 1));
         Assert.That(MaxAbs(resumed.Conditional, full.Conditional), Is.LessThan(1e-5));
-        Assert.That(hidden.IsDisposed, Is.False, "an injected hidden state stays owned by the caller");
+        Assert.That(hidden.Shape(), Is.EqualTo(new long[] { 1, this.package.Manifest.Geometry.Tokens, ModelPackage.HiddenDim(this.package.Manifest) }),
+            "an injected hidden state stays owned by the caller, alive");
     }
 
     [Test]
@@ -99,7 +102,7 @@ public sealed class DenoiserExecutorTests
             "the shared pool cannot be resized once the environment exists");
     }
 
-    private static int OrtEnvironmentSize() => MixCacheOrt.Ort.Native.OrtEnvironment.SharedIntraOpThreads;
+    private static int OrtEnvironmentSize() => OrtRuntime.SharedIntraOpThreads;
 
     [Test]
     public void SliceBatchKeepsTheRequestedRows()
@@ -107,7 +110,7 @@ public sealed class DenoiserExecutorTests
         using OrtValue both = this.prompts.Encode(["a red circle moving right", string.Empty]);
         float[] all = this.executor.Ops.ToHost(both);
         using OrtValue second = this.executor.Ops.SliceBatch(both, 1, 1);
-        Assert.That(second.Shape[0], Is.EqualTo(1));
+        Assert.That(second.Shape()[0], Is.EqualTo(1));
         float[] row = this.executor.Ops.ToHost(second);
         Assert.That(row, Is.EqualTo(all.AsSpan(all.Length / 2).ToArray()));
         Assert.That(row, Is.All.EqualTo(0f), "the empty prompt's context is all zeros (padding is masked)");

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 using MixCacheOrt.Pipelines;
@@ -76,6 +77,6 @@ public sealed class FeatureCacheTests
         var data = new float[Tokens * Dim];
         Array.Fill(data, step);
         data[^1] = step + 0.5f;
-        return OrtValue.CreateTensor(data, [1, Tokens, Dim]);
+        return OrtValues.Tensor(data, 1, Tokens, Dim);
     }
 }

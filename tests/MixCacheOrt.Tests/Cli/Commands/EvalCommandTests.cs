@@ -65,6 +65,7 @@ public sealed class EvalCommandTests
         yield return new TestCaseData(new[] { "--seeds", "1,x" }, "--seeds must be comma-separated").SetName("BadSeeds");
         yield return new TestCaseData(new[] { "--steps", "0" }, "--steps must be at least 1").SetName("ZeroSteps");
         yield return new TestCaseData(new[] { "--threads", "-1" }, "--threads must be >= 0").SetName("NegativeThreads");
+        yield return new TestCaseData(new[] { "--device", "-1" }, "--device must be >= 0").SetName("NegativeDevice");
         yield return new TestCaseData(new[] { "--prompts", "/nonexistent/prompts.txt" }, "'/nonexistent/prompts.txt' does not exist").SetName("MissingPromptsFile");
     }
 
@@ -138,7 +139,7 @@ public sealed class EvalCommandTests
             Seeds = "1",
             Methods = "none,mixcache-eff",
             Steps = 3,
-            Threads = 2,
+            Execution = new ExecutionChoice { Threads = 2 },
             Out = outDir,
         };
         int code = EvalCommand.Run(options, output, error, cancel.Token);

@@ -32,6 +32,10 @@ public sealed class GenerateCommandTests
             Assert.That(root.GetProperty("steps").GetInt32(), Is.EqualTo(2));
             Assert.That(root.GetProperty("per_step").GetArrayLength(), Is.EqualTo(2));
             Assert.That(root.GetProperty("latency_ms").GetProperty("total").GetDouble(), Is.GreaterThan(0));
+            Assert.That(root.GetProperty("runtime").GetProperty("provider").GetString(), Is.EqualTo("cpu"));
+            Assert.That(root.GetProperty("runtime").GetProperty("threads").GetInt32(), Is.EqualTo(2));
+            Assert.That(root.GetProperty("runtime").GetProperty("ort_version").GetString(), Is.EqualTo("1.30.0"));
+            Assert.That(root.GetProperty("runtime").TryGetProperty("cuda", out _), Is.False, "CUDA options only for CUDA runs");
             Assert.That(File.ReadAllBytes(Path.Combine(outDir, "video.gif"))[..6], Is.EqualTo("GIF89a"u8.ToArray()));
             Assert.That(Directory.GetFiles(Path.Combine(outDir, "frames"), "*.png"), Has.Length.EqualTo(8));
             Assert.That(NpyFile.Read<float>(Path.Combine(outDir, "latent.npy")).Shape, Is.EqualTo(new long[] { 1, 4, 8, 8, 8 }));
@@ -77,6 +81,9 @@ public sealed class GenerateCommandTests
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--model", "/nonexistent/model-dir" }, "'/nonexistent/model-dir' does not exist").SetName("MissingModelDirectory");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cache", "bogus" }, "unknown --cache 'bogus'").SetName("UnknownCache");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--prompts", "x.txt" }, "either --prompt or --prompts").SetName("PromptAndPrompts");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--threads", "-2" }, "--threads must be >= 0").SetName("NegativeThreads");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--provider", "cuda", "--device", "-1" }, "--device must be >= 0").SetName("NegativeDevice");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cuda-mem-limit-mb", "-5" }, "--cuda-mem-limit-mb must be >= 0").SetName("NegativeMemoryLimit");
     }
 
     [TestCaseSource(nameof(BadInputs))]
@@ -150,5 +157,41 @@ public sealed class GenerateCommandTests
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(error, Does.Contain("noise.npy").And.Contain("3 elements").And.Contain("2048"));
         Assert.That(Directory.Exists(Path.Combine(temp.Path, "out")), Is.False);
+    }
+
+    [Test]
+    public void CudaWithoutCuda_IsOneLineNamingTheMissingLibrary_AndWritesNothing()
+    {
+        if (MixCacheOrt.Ort.OrtRuntime.ProbeCuda().Usable)
+        {
+            Assert.Ignore("CUDA is usable on this machine");
+        }
+
+        using var temp = new TempDirectory();
+        (int code, string output, string error) = RunCli("generate", "--prompt", "a red circle", "--model", ShippedModel.Directory,
+            "--provider", "cuda", "--out", Path.Combine(temp.Path, "out"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.Not.EqualTo(0));
+            Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), error);
+            Assert.That(error, Does.Contain("the CUDA execution provider is not usable").And.Contain("cannot open shared object file").And.Contain("--provider cpu"));
+            Assert.That(output + error, Does.Not.Contain("   at "), "no stack trace");
+            Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "no output directory");
+        });
+    }
+
+    [TestCase("generate")]
+    [TestCase("eval")]
+    [TestCase("profile")]
+    [TestCase("calibrate")]
+    public void EveryCommandThatRunsAModel_TakesTheSameExecutionOptions(string name)
+    {
+        System.CommandLine.Command command = Program.BuildRootCommand().Subcommands.Single(c => c.Name == name);
+
+        Assert.That(command.Options.Select(o => o.Name), Is.SupersetOf(new[]
+        {
+            "--provider", "--device", "--threads", "--cuda-tf32", "--cudnn-conv-search", "--cuda-arena-extend", "--cuda-mem-limit-mb",
+        }));
     }
 }
