@@ -2,7 +2,7 @@
 # Builds and tests MixCacheOrt: the .NET solution in Release (tests in category "Slow" excluded) and, when
 # exporters/tests exists, the Python exporter tests. Run it from anywhere: ./test.sh
 #
-# On a fresh machine the first build restores ONNX Runtime 1.30.0 from NuGet (Managed + Gpu.Linux natives).
+# On a fresh machine the first build restores ONNX Runtime (1.32.0) from NuGet (Managed + Gpu.Linux natives).
 # Include slow tests with:  dotnet test MixCacheOrt.sln -c Release
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"

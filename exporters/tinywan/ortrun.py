@@ -1,6 +1,6 @@
 """Minimal ctypes runner over ONNX Runtime's C API (libonnxruntime.so, API 30), used to validate
 exported graphs: there is no onnxruntime wheel on this project's machines, but the C# build restores
-the official 1.30.0 library from NuGet (Microsoft.ML.OnnxRuntime.Gpu.Linux), and this calls it directly.
+the official library from NuGet (version pinned in Directory.Packages.props) (Microsoft.ML.OnnxRuntime.Gpu.Linux), and this calls it directly.
 
 Only what validation needs: CPU session from a file, run with float32/int64 inputs, float32 outputs.
 Slot numbers: ../shared/docs/ort-c-api-1.30.md.

@@ -87,7 +87,7 @@ public static class OrtRuntime
         }
     }
 
-    /// <summary>The ONNX Runtime version string, e.g. <c>1.30.0</c>.</summary>
+    /// <summary>The ONNX Runtime version string, e.g. <c>1.32.0</c>.</summary>
     public static string Version => Environment.GetVersionString();
 
     /// <summary>

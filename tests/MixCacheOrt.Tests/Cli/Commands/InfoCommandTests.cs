@@ -15,7 +15,7 @@ public sealed class InfoCommandTests
         JsonElement root = json.RootElement;
         Assert.Multiple(() =>
         {
-            Assert.That(root.GetProperty("ort_version").GetString(), Is.EqualTo("1.30.0"));
+            Assert.That(root.GetProperty("ort_version").GetString(), Is.EqualTo(MixCacheOrt.Tests.TestUtilities.PinnedOrt.Version));
             Assert.That(File.Exists(root.GetProperty("library_path").GetString()), Is.True);
             Assert.That(root.GetProperty("providers").EnumerateArray().Select(p => p.GetString()), Does.Contain("CPUExecutionProvider"));
             Assert.That(root.GetProperty("cuda_usable").ValueKind, Is.AnyOf(JsonValueKind.True, JsonValueKind.False));
@@ -33,7 +33,7 @@ public sealed class InfoCommandTests
         (int exitCode, string output, _) = RunCli("info");
 
         Assert.That(exitCode, Is.EqualTo(0));
-        Assert.That(output, Does.Contain("1.30.0").And.Contain("CUDA usable"));
+        Assert.That(output, Does.Contain(MixCacheOrt.Tests.TestUtilities.PinnedOrt.Version).And.Contain("CUDA usable"));
     }
 
     [TestCase("info", "--bogus")]
