@@ -23,7 +23,16 @@ internal static class Program
 
         try
         {
-            return root.Parse(args).Invoke(configuration);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h") && !args.Contains("-?"))
+            {
+                // One line naming the problem, not the help page (which --help prints).
+                string command = parse.CommandResult.Command == root ? "mixcache" : $"mixcache {parse.CommandResult.Command.Name}";
+                error.WriteLine($"{command}: {ParseErrors.Describe(parse.Errors[0].Message)}; see '{command} --help'");
+                return ExitCodes.Usage;
+            }
+
+            return parse.Invoke(configuration);
         }
         catch (Exception e)
         {

@@ -236,7 +236,7 @@ internal static class EvalCommand
                 throw new UsageException($"prompt {i + 1} ('{prompts[i]}') has no words the model can read (letters a-z)");
             }
 
-            IReadOnlyList<string> unknown = pipeline.Prompts.Tokenizer.UnknownWords(prompts[i]);
+            IReadOnlyList<string> unknown = pipeline.Prompts.Tokenizer.UnknownWordsAsTyped(prompts[i]);
             if (unknown.Count > 0)
             {
                 throw new UsageException($"prompt {i + 1} ('{prompts[i]}') has words the model does not know: {string.Join(", ", unknown.Select(w => $"'{w}'"))}");

@@ -19,6 +19,12 @@ namespace MixCacheOrt.Cli.Commands;
 /// </summary>
 internal static class GenerateCommand
 {
+    /// <summary>Allowed <c>--guidance</c>: CFG scales in use are 1–20; far larger ones only blow the latent up.</summary>
+    internal static readonly NumericRange GuidanceRange = new(0, 100, MinInclusive: true);
+
+    /// <summary>Allowed <c>--shift</c>: flow-matching shifts in use are 1–17 (Wan2.1: 3–12).</summary>
+    internal static readonly NumericRange ShiftRange = new(0, 100, MinInclusive: false);
+
     public static Command Create()
     {
         var prompt = new Option<string?>("--prompt", "-p") { Description = "What the video shows, e.g. \"a red circle moving right\"." };
@@ -27,7 +33,9 @@ internal static class GenerateCommand
         var negative = new Option<string>("--negative-prompt") { Description = "Prompt of the unconditional branch (default: empty).", DefaultValueFactory = _ => string.Empty };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Noise seed (same seed, same video).", DefaultValueFactory = _ => 42UL };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
-        var guidance = new Option<double?>("--guidance", "-g") { Description = "Classifier-free guidance scale (default: the model's)." };
+        var guidance = new Option<double?>("--guidance", "-g") { Description = $"Classifier-free guidance scale, {GuidanceRange.Text} (default: the model's)." };
+        var shift = new Option<double?>("--shift") { Description = $"Flow-matching timestep shift, {ShiftRange.Text} (default: the model's)." };
+        var strict = new Option<bool>("--strict") { Description = "Reject prompts longer than the model's text length instead of warning and truncating." };
         var execution = new ExecutionOptions();
         var cache = new Option<string>("--cache") { Description = $"Cache policy: {string.Join(", ", CachePolicyFactory.Names)}.", DefaultValueFactory = _ => "none" };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: outputs/<time>-<prompt>). Must not exist." };
@@ -38,7 +46,7 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate a video from a prompt (or a batch of prompts).")
         {
-            prompt, prompts, model, negative, seed, steps, guidance, cache, output, noise, json, allowUnknown, scale,
+            prompt, prompts, model, negative, seed, steps, guidance, shift, cache, output, noise, json, allowUnknown, strict, scale,
         };
         execution.AddTo(command);
         command.SetAction(parse =>
@@ -52,6 +60,8 @@ internal static class GenerateCommand
                 Seed = parse.GetValue(seed),
                 Steps = parse.GetValue(steps),
                 Guidance = parse.GetValue(guidance),
+                Shift = parse.GetValue(shift),
+                Strict = parse.GetValue(strict),
                 Execution = execution.Read(parse),
                 Cache = parse.GetValue(cache) ?? "none",
                 Out = parse.GetValue(output),
@@ -86,7 +96,10 @@ internal static class GenerateCommand
         using var pipeline = new TextToVideoPipeline(package);
         try
         {
-            CheckPrompts(pipeline, promptList, o);
+            foreach (string promptWarning in CheckPrompts(pipeline, promptList, o))
+            {
+                stderr.WriteLine($"mixcache generate: warning: {promptWarning}");
+            }
         }
         catch (UsageException e)
         {
@@ -130,6 +143,7 @@ internal static class GenerateCommand
                     Seed = o.Seed,
                     Steps = o.Steps,
                     Guidance = o.Guidance,
+                    Shift = o.Shift,
                     InitialNoise = initialNoise,
                 };
                 string itemDir = batch ? Path.Combine(outRoot, $"{i:D3}-{Slug(promptList[i])}") : outRoot;
@@ -152,6 +166,12 @@ internal static class GenerateCommand
             RemoveIfEmpty(outRoot);
             stderr.WriteLine("mixcache generate: cancelled; no partial output was written");
             return ExitCodes.Cancelled;
+        }
+        catch (NonFiniteLatentException e)
+        {
+            RemoveIfEmpty(outRoot);
+            stderr.WriteLine($"mixcache generate: {e.Message}");
+            return ExitCodes.Failure;
         }
         catch
         {
@@ -206,9 +226,14 @@ internal static class GenerateCommand
             throw new UsageException($"--steps must be at least 1 (got {o.Steps})");
         }
 
-        if (o.Guidance is double g && (!double.IsFinite(g) || g < 0))
+        if (o.Guidance is double g && !GuidanceRange.Contains(g))
         {
-            throw new UsageException($"--guidance must be a number >= 0 (got {g}); 1 disables guidance, the model default is typical");
+            throw new UsageException($"--guidance must be {GuidanceRange.Text} (got {g}); 1 disables guidance, the model's default (5 for tiny-wan) is typical");
+        }
+
+        if (o.Shift is double sh && !ShiftRange.Contains(sh))
+        {
+            throw new UsageException($"--shift must be {ShiftRange.Text} (got {sh}); the model's default (3 for tiny-wan, 5 for Wan2.1) is typical");
         }
 
         if (o.Execution.Validate() is string executionError)
@@ -234,32 +259,51 @@ internal static class GenerateCommand
         return prompts;
     }
 
-    private static void CheckPrompts(TextToVideoPipeline pipeline, IReadOnlyList<string> prompts, GenerateOptions o)
+    /// <summary>Rejects prompts the model cannot read; returns warnings (prompts longer than the text length).</summary>
+    private static List<string> CheckPrompts(TextToVideoPipeline pipeline, IReadOnlyList<string> prompts, GenerateOptions o)
     {
+        var warnings = new List<string>();
+        Text.WordTokenizer tokenizer = pipeline.Prompts.Tokenizer;
         for (int i = 0; i < prompts.Count; i++)
         {
-            string where = prompts.Count > 1 ? $"prompt {i + 1} ('{prompts[i]}')" : "the prompt";
-            if (pipeline.Prompts.Tokenizer.Words(prompts[i]).Count == 0)
+            string where = prompts.Count > 1 ? $"prompt {i + 1} ('{Shorten(prompts[i])}')" : "the prompt";
+            if (tokenizer.Words(prompts[i]).Count == 0)
             {
                 throw new UsageException($"{where} has no words the model can read (letters a-z)");
             }
 
-            IReadOnlyList<string> unknown = pipeline.Prompts.Tokenizer.UnknownWords(prompts[i]);
+            IReadOnlyList<string> unknown = tokenizer.UnknownWordsAsTyped(prompts[i]);
             if (unknown.Count > 0 && !o.AllowUnknownWords)
             {
-                string vocabulary = string.Join(" ", pipeline.Prompts.Tokenizer.Spec.Vocab.Where(w => !w.StartsWith('<')));
+                string vocabulary = string.Join(" ", tokenizer.Spec.Vocab.Where(w => !w.StartsWith('<')));
                 throw new UsageException(
                     $"{where} has words the model does not know: {string.Join(", ", unknown.Select(w => $"'{w}'"))}. " +
                     $"Known words: {vocabulary}. Use --allow-unknown-words to map them to the unknown token.");
             }
+
+            int words = tokenizer.CountWords(prompts[i]);
+            if (words > tokenizer.TextLength)
+            {
+                string message = $"{where} has {words} words; the model reads the first {tokenizer.TextLength}";
+                if (o.Strict)
+                {
+                    throw new UsageException($"{message} (--strict); shorten it");
+                }
+
+                warnings.Add($"{message} and drops the rest (run.json records it; --strict rejects such prompts)");
+            }
         }
 
-        IReadOnlyList<string> negativeUnknown = pipeline.Prompts.Tokenizer.UnknownWords(o.NegativePrompt);
+        IReadOnlyList<string> negativeUnknown = tokenizer.UnknownWordsAsTyped(o.NegativePrompt);
         if (negativeUnknown.Count > 0 && !o.AllowUnknownWords)
         {
-            throw new UsageException($"--negative-prompt has words the model does not know: {string.Join(", ", negativeUnknown)}");
+            throw new UsageException($"--negative-prompt has words the model does not know: {string.Join(", ", negativeUnknown.Select(w => $"'{w}'"))}");
         }
+
+        return warnings;
     }
+
+    private static string Shorten(string prompt) => prompt.Length <= 60 ? prompt : prompt[..57] + "...";
 
     private static ModelPackage LoadPackage(string directory, ExecutionSettings settings)
     {
@@ -283,6 +327,12 @@ internal static class GenerateCommand
             throw new InvalidOperationException(
                 $"--noise file '{path}' has {count} elements (shape [{string.Join(", ", array.Shape)}]); the model needs a latent of shape " +
                 $"[1, {string.Join(", ", geometry.LatentShape)}] ({geometry.LatentElementCount} elements)");
+        }
+
+        int nonFinite = array.Data.Count(v => !float.IsFinite(v));
+        if (nonFinite > 0)
+        {
+            throw new InvalidOperationException($"--noise file '{path}' has {nonFinite} non-finite values (NaN or infinity); noise must be finite");
         }
 
         return array.Data;
@@ -398,6 +448,11 @@ internal sealed record GenerateOptions
     public int? Steps { get; init; }
 
     public double? Guidance { get; init; }
+
+    public double? Shift { get; init; }
+
+    /// <summary>Reject prompts longer than the model's text length instead of warning.</summary>
+    public bool Strict { get; init; }
 
     /// <summary>Provider, device, threads, CUDA options.</summary>
     public ExecutionChoice Execution { get; init; } = new();

@@ -62,6 +62,7 @@ internal static class RunReport
         return new JsonObject
         {
             ["prompt"] = r.Request.Prompt,
+            ["prompt_words"] = new JsonObject { ["count"] = r.PromptWords, ["used"] = r.PromptWordsUsed, ["truncated"] = r.PromptWords > r.PromptWordsUsed },
             ["negative_prompt"] = r.Request.NegativePrompt,
             ["seed"] = r.Request.Seed,
             ["noise"] = context.NoiseFile ?? "seeded",

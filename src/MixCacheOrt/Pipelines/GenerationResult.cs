@@ -27,6 +27,12 @@ public sealed record GenerationResult
 
     /// <summary>Peak bytes held by caches (block outputs, Δcfg, last output) during the run.</summary>
     public required long CacheBytesPeak { get; init; }
+
+    /// <summary>Words in the prompt as the tokenizer reads them.</summary>
+    public int PromptWords { get; init; }
+
+    /// <summary>Words the text encoder saw: at most the model's text length; the rest were dropped.</summary>
+    public int PromptWordsUsed { get; init; }
 }
 
 /// <summary>Wall-clock time per pipeline stage.</summary>

@@ -184,6 +184,11 @@ public sealed class TextToVideoPipeline : IDisposable
             overhead += stepOverhead;
 
             scheduler.Step(k, guided, latent);
+            if (!AllFinite(latent))
+            {
+                throw new NonFiniteLatentException(k, steps, guidance);
+            }
+
             var record = new StepTrace
             {
                 Step = k,
@@ -217,6 +222,8 @@ public sealed class TextToVideoPipeline : IDisposable
             Frames = frames,
             Trace = trace,
             CacheBytesPeak = peakBytes,
+            PromptWords = this.prompts.Tokenizer.CountWords(request.Prompt),
+            PromptWordsUsed = Math.Min(this.prompts.Tokenizer.CountWords(request.Prompt), this.prompts.Tokenizer.TextLength),
             Timings = new StageTimings
             {
                 TextEncoder = textTime,
@@ -257,4 +264,17 @@ public sealed class TextToVideoPipeline : IDisposable
     };
 
     public void Dispose() => this.executor.Dispose();
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -40,6 +40,38 @@ public sealed class WordTokenizer
     /// <summary>Words that are not in the vocabulary (they would become the unk token).</summary>
     public IReadOnlyList<string> UnknownWords(string prompt) => [.. this.Words(prompt).Where(w => !this.ids.ContainsKey(w)).Distinct()];
 
+    /// <summary>
+    /// The words of <paramref name="prompt"/> as the user typed them (split at white space, surrounding punctuation
+    /// dropped) that the model cannot read: ones with a word outside the vocabulary, or with characters the word
+    /// pattern does not match (e.g. <c>cïrcle</c>, which the tokenizer would see as <c>c</c> and <c>rcle</c>, or an emoji,
+    /// which it would drop).
+    /// </summary>
+    public IReadOnlyList<string> UnknownWordsAsTyped(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        var unknown = new List<string>();
+        foreach (string raw in prompt.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string typed = raw.Trim(TypedPunctuation);
+            if (typed.Length == 0 || unknown.Contains(typed))
+            {
+                continue;
+            }
+
+            string text = this.Spec.Lowercase ? typed.ToLowerInvariant() : typed;
+            MatchCollection matches = this.words.Matches(text);
+            bool whollyMatched = matches.Sum(m => m.Length) == text.Length;
+            if (matches.Count == 0 || !whollyMatched || matches.Any(m => !this.ids.ContainsKey(m.Value)))
+            {
+                unknown.Add(typed);
+            }
+        }
+
+        return unknown;
+    }
+
+    private static readonly char[] TypedPunctuation = ['.', ',', ';', ':', '!', '?', '"', '\'', '(', ')', '[', ']'];
+
     /// <summary>Words beyond <see cref="TextLength"/> are dropped; callers may want to warn about them.</summary>
     public int CountWords(string prompt) => this.Words(prompt).Count;
 

@@ -17,6 +17,19 @@ public sealed class TextToVideoPipelineTests : ShippedPipelineFixture
     }
 
     [Test]
+    public void NonFiniteLatent_StopsAtTheStepWhereItAppears_NamingIt()
+    {
+        float[] noise = new float[this.Package.Manifest.Geometry.LatentElementCount];
+        noise[5] = float.PositiveInfinity;
+
+        var e = Assert.Throws<NonFiniteLatentException>(() =>
+            this.Pipeline.Generate(new GenerationRequest { Prompt = "a red circle moving right", Steps = 4, Guidance = 5, InitialNoise = noise }));
+
+        Assert.That(e!.Step, Is.EqualTo(0));
+        Assert.That(e.Message, Does.StartWith("the latent became non-finite (NaN or infinity) at step 0 of 4 (0-based); nothing was written"));
+    }
+
+    [Test]
     public void SeededNoiseIsTheReferenceNoise()
     {
         (_, ulong seed, _, float[] noise) = Reference();

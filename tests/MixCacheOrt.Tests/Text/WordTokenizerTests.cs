@@ -19,6 +19,17 @@ public sealed class WordTokenizerTests
         Assert.That(t.Encode("A red circle, moving RIGHT!"), Is.EqualTo(new long[] { 2, 3, 4, 5, 6, 0 }));
     }
 
+    [TestCase("a red cïrcle 💥 moving right", new[] { "cïrcle", "💥" })]
+    [TestCase("A red, circle! moving (right)", new string[0])]
+    [TestCase("a pink blob, pink!", new[] { "pink", "blob" })]
+    [TestCase("a red-circle", new[] { "red-circle" })]
+    [TestCase("a 42 circle", new[] { "42" })]
+    public void UnknownWordsAsTyped_AreTheWordsTheUserWrote(string prompt, string[] expected)
+    {
+        var t = new WordTokenizer(Spec);
+        Assert.That(t.UnknownWordsAsTyped(prompt), Is.EqualTo(expected));
+    }
+
     [Test]
     public void UnknownWordsBecomeUnkAndAreReported()
     {

@@ -34,7 +34,7 @@ public sealed class GenerateCommandTests
             Assert.That(root.GetProperty("latency_ms").GetProperty("total").GetDouble(), Is.GreaterThan(0));
             Assert.That(root.GetProperty("runtime").GetProperty("provider").GetString(), Is.EqualTo("cpu"));
             Assert.That(root.GetProperty("runtime").GetProperty("threads").GetInt32(), Is.EqualTo(2));
-            Assert.That(root.GetProperty("runtime").GetProperty("ort_version").GetString(), Is.EqualTo("1.30.0"));
+            Assert.That(root.GetProperty("runtime").GetProperty("ort_version").GetString(), Is.EqualTo(MixCacheOrt.Tests.TestUtilities.PinnedOrt.Version));
             Assert.That(root.GetProperty("runtime").TryGetProperty("cuda", out _), Is.False, "CUDA options only for CUDA runs");
             Assert.That(File.ReadAllBytes(Path.Combine(outDir, "video.gif"))[..6], Is.EqualTo("GIF89a"u8.ToArray()));
             Assert.That(Directory.GetFiles(Path.Combine(outDir, "frames"), "*.png"), Has.Length.EqualTo(8));
@@ -77,14 +77,24 @@ public sealed class GenerateCommandTests
         yield return new TestCaseData(new[] { "--prompt", "" }, "--prompt is empty").SetName("EmptyPrompt");
         yield return new TestCaseData(new[] { "--prompt", "a pink blob moving right" }, "does not know: 'pink', 'blob'").SetName("UnknownWords");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--steps", "0" }, "--steps must be at least 1").SetName("ZeroSteps");
-        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "-2" }, "--guidance must be a number >= 0").SetName("NegativeGuidance");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "-2" }, "--guidance must be a number from 0 to 100 (got -2)").SetName("NegativeGuidance");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--model", "/nonexistent/model-dir" }, "'/nonexistent/model-dir' does not exist").SetName("MissingModelDirectory");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cache", "bogus" }, "unknown --cache 'bogus'").SetName("UnknownCache");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--prompts", "x.txt" }, "either --prompt or --prompts").SetName("PromptAndPrompts");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "1e30" }, "--guidance must be a number from 0 to 100 (got 1E+30)").SetName("AbsurdGuidance");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "NaN" }, "--guidance must be a number from 0 to 100 (got NaN)").SetName("NaNGuidance");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--shift", "0" }, "--shift must be a number above 0 and at most 100 (got 0)").SetName("ZeroShift");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--shift", "Infinity" }, "--shift must be a number above 0").SetName("InfiniteShift");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--seed", "-5" }, "--seed must be a whole number from 0 to 18446744073709551615 (got '-5')").SetName("NegativeSeed");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--steps", "many" }, "--steps must be a whole number (got 'many')").SetName("NonNumericSteps");
+        yield return new TestCaseData(new[] { "--prompt", "a red cïrcle 💥 moving right" }, "does not know: 'cïrcle', '💥'").SetName("UnknownWordsAsTyped");
+        yield return new TestCaseData(new[] { "--prompt", LongPrompt, "--strict" }, "the prompt has 1250 words; the model reads the first 16 (--strict)").SetName("LongPromptStrict");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--threads", "-2" }, "--threads must be >= 0").SetName("NegativeThreads");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--provider", "cuda", "--device", "-1" }, "--device must be >= 0").SetName("NegativeDevice");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cuda-mem-limit-mb", "-5" }, "--cuda-mem-limit-mb must be >= 0").SetName("NegativeMemoryLimit");
     }
+
+    private static readonly string LongPrompt = string.Join(' ', Enumerable.Repeat("a red circle moving right", 250));
 
     [TestCaseSource(nameof(BadInputs))]
     public void BadInputFailsClearlyAndWritesNothing(string[] args, string message)
@@ -102,9 +112,43 @@ public sealed class GenerateCommandTests
         {
             Assert.That(code, Is.Not.EqualTo(0));
             Assert.That(error, Does.Contain(message));
+            Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), "one line");
             Assert.That(output + error, Does.Not.Contain("   at "), "no stack trace");
             Assert.That(Directory.EnumerateFileSystemEntries(temp.Path), Is.Empty, "no output directory");
         });
+    }
+
+    [Test]
+    public void LongPrompt_WarnsInOneLine_AndRunJsonRecordsTheTruncation()
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+
+        (int code, string output, string error) = RunCli("generate", "--prompt", LongPrompt, "--model", ShippedModel.Directory, "--steps", "1", "--out", outDir, "--json");
+
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(error.TrimEnd(), Is.EqualTo("mixcache generate: warning: the prompt has 1250 words; the model reads the first 16 and drops the rest (run.json records it; --strict rejects such prompts)"));
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement words = json.RootElement.GetProperty("prompt_words");
+        Assert.That(words.GetProperty("count").GetInt32(), Is.EqualTo(1250));
+        Assert.That(words.GetProperty("used").GetInt32(), Is.EqualTo(16));
+        Assert.That(words.GetProperty("truncated").GetBoolean(), Is.True);
+    }
+
+    [Test]
+    public void NoiseWithNaN_IsRejectedInOneLine_AndWritesNothing()
+    {
+        using var temp = new TempDirectory();
+        float[] noise = new float[4 * 8 * 8 * 8];
+        noise[17] = float.NaN;
+        string path = Path.Combine(temp.Path, "noise.npy");
+        NpyFile.Write(path, [1, 4, 8, 8, 8], noise);
+
+        (int code, _, string error) = RunCli("generate", "--prompt", "a red circle", "--model", ShippedModel.Directory, "--noise", path, "--out", Path.Combine(temp.Path, "out"));
+
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(error.TrimEnd(), Does.EndWith("has 1 non-finite values (NaN or infinity); noise must be finite"));
+        Assert.That(Directory.EnumerateFileSystemEntries(temp.Path).Select(Path.GetFileName), Is.EqualTo(new[] { "noise.npy" }));
     }
 
     [Test]
