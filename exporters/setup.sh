@@ -12,20 +12,7 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="none"; fi
 fi
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$sudo" = none ]; then
-    echo "exporters/setup.sh: missing Debian packages: ${missing[*]}" >&2
-    echo "exporters/setup.sh: install them with:  sudo apt-get install -y ${missing[*]}   and run it again" >&2
-    exit 1
-  fi
-  echo "== apt-get install ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/apt-install.sh" exporters/setup.sh "${packages[@]}"
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo "$(uname -m)-linux-gnu")
 for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
   want="/usr/lib/$multiarch/openblas-openmp/$lib"

@@ -42,7 +42,7 @@ internal static class GenerateCommand
         var noise = new Option<FileInfo?>("--noise") { Description = "Initial latent noise as a float32 .npy file [C,F,H,W] instead of the seeded noise." };
         var json = new Option<bool>("--json") { Description = "Print the run summary (run.json) as JSON on stdout." };
         var allowUnknown = new Option<bool>("--allow-unknown-words") { Description = "Map words the model does not know to its unknown token instead of failing." };
-        var scale = new Option<int>("--gif-scale") { Description = "Upscale factor of the GIF (nearest neighbour).", DefaultValueFactory = _ => 4 };
+        var scale = new Option<int>("--gif-scale") { Description = "Upscale factor of the GIF and MP4 (nearest neighbour).", DefaultValueFactory = _ => 4 };
 
         var command = new Command("generate", "Generate a video from a prompt (or a batch of prompts).")
         {
@@ -152,7 +152,8 @@ internal static class GenerateCommand
                 summaries.Add(report);
                 if (!o.Json)
                 {
-                    stdout.WriteLine($"{promptList[i]} -> {Path.Combine(itemDir, "video.gif")} ({result.Timings.Total.TotalSeconds:F2}s)");
+                    string video = report["outputs"]?["mp4"]?.GetValue<string>() ?? Path.Combine(itemDir, "video.gif");
+                    stdout.WriteLine($"{promptList[i]} -> {video} ({result.Timings.Total.TotalSeconds:F2}s)");
                 }
             }
 
@@ -362,6 +363,7 @@ internal static class GenerateCommand
 
     private static JsonObject WriteOutputs(string directory, GenerationResult result, ModelGeometry g, RunContext context, int gifScale)
     {
+        string? ffmpeg = Mp4Encoder.FindFfmpeg();
         var outputs = new Dictionary<string, string>
         {
             ["directory"] = directory,
@@ -370,10 +372,26 @@ internal static class GenerateCommand
             ["latent"] = Path.Combine(directory, "latent.npy"),
             ["run_json"] = Path.Combine(directory, "run.json"),
         };
+        if (ffmpeg is not null)
+        {
+            outputs["mp4"] = Path.Combine(directory, "video.mp4");
+        }
+
         JsonObject report = RunReport.Create(result, context, outputs);
+        if (ffmpeg is null)
+        {
+            report["outputs"]!["mp4_skipped"] =
+                $"ffmpeg was not found on PATH (or ${Mp4Encoder.FfmpegVariable}); install it (apt-get install ffmpeg, or scripts/setup.sh) to get video.mp4";
+        }
+
         AtomicFile.CreateDirectory(directory, temporary =>
         {
             var frames = new VideoFrames(g.Frames, g.Height, g.Width, result.Frames);
+            if (ffmpeg is not null)
+            {
+                Mp4Encoder.Write(Path.Combine(temporary, "video.mp4"), frames, Math.Max(1, g.Fps), gifScale, ffmpeg);
+            }
+
             using (FileStream gif = File.Create(Path.Combine(temporary, "video.gif")))
             {
                 GifWriter.Write(gif, frames, delayCs: Math.Max(1, 100 / Math.Max(1, g.Fps)), scale: gifScale);

@@ -238,4 +238,77 @@ public sealed class GenerateCommandTests
             "--provider", "--device", "--threads", "--cuda-tf32", "--cudnn-conv-search", "--cuda-arena-extend", "--cuda-mem-limit-mb",
         }));
     }
+
+    [Test]
+    [NonParallelizable]
+    public void WithFfmpeg_WritesAnH264Mp4_WithTheModelsFramesAndFps()
+    {
+        if (MixCacheOrt.Media.Mp4Encoder.FindFfmpeg() is null || !File.Exists("/usr/bin/ffprobe"))
+        {
+            Assert.Ignore("ffmpeg/ffprobe are not installed (scripts/setup.sh installs them; test.sh runs it)");
+        }
+
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+        (int code, string output, string error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+            "--steps", "2", "--out", outDir);
+
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain(Path.Combine(outDir, "video.mp4")));
+        JsonElement stream = Ffprobe(Path.Combine(outDir, "video.mp4"));
+        MixCacheOrt.Models.ModelGeometry g = MixCacheOrt.Models.ModelPackage.ReadManifest(ShippedModel.Directory).Geometry;
+        Assert.Multiple(() =>
+        {
+            Assert.That(stream.GetProperty("codec_name").GetString(), Is.EqualTo("h264"));
+            Assert.That(stream.GetProperty("pix_fmt").GetString(), Is.EqualTo("yuv420p"));
+            Assert.That(stream.GetProperty("nb_read_frames").GetString(), Is.EqualTo(g.Frames.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(stream.GetProperty("r_frame_rate").GetString(), Is.EqualTo($"{g.Fps}/1"));
+            Assert.That(stream.GetProperty("width").GetInt32(), Is.EqualTo(g.Width * 4), "upscaled like the GIF (--gif-scale 4)");
+            Assert.That(File.ReadAllText(Path.Combine(outDir, "run.json")), Does.Contain("\"mp4\""));
+        });
+    }
+
+    [Test]
+    [NonParallelizable]
+    public void WithoutFfmpeg_WritesTheGifAlone_AndRunJsonSaysWhy()
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+        string? previous = Environment.GetEnvironmentVariable(MixCacheOrt.Media.Mp4Encoder.FfmpegVariable);
+        Environment.SetEnvironmentVariable(MixCacheOrt.Media.Mp4Encoder.FfmpegVariable, Path.Combine(temp.Path, "no-such-ffmpeg"));
+        try
+        {
+            (int code, _, string error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+                "--steps", "1", "--out", outDir);
+
+            Assert.That(code, Is.EqualTo(0), error);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(MixCacheOrt.Media.Mp4Encoder.FfmpegVariable, previous);
+        }
+
+        Assert.That(File.Exists(Path.Combine(outDir, "video.gif")), Is.True);
+        Assert.That(File.Exists(Path.Combine(outDir, "video.mp4")), Is.False);
+        using JsonDocument run = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        JsonElement outputs = run.RootElement.GetProperty("outputs");
+        Assert.That(outputs.TryGetProperty("mp4", out _), Is.False);
+        Assert.That(outputs.GetProperty("mp4_skipped").GetString(), Does.StartWith("ffmpeg was not found"));
+    }
+
+    private static JsonElement Ffprobe(string path)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+            "stream=codec_name,pix_fmt,nb_read_frames,r_frame_rate,width,height", "-of", "json", path])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        string json = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.EqualTo(0), process.StandardError.ReadToEnd());
+        return JsonDocument.Parse(json).RootElement.GetProperty("streams")[0].Clone();
+    }
 }
