@@ -13,7 +13,7 @@ namespace MixCacheOrt.Cli.Commands;
 /// <summary>
 /// <c>mixcache eval</c>: runs every (prompt, seed, method), measures each against full compute (<c>none</c>) of the
 /// same prompt and seed, and writes <c>results.md</c>, <c>runs.csv</c>, <c>summary.json</c> and
-/// <c>quality_vs_latency.svg</c> into a directory that appears only when complete. The table also goes to stdout.
+/// the plots (quality vs speed, mode timeline; PNG and SVG) into a directory that appears only when complete. The table also goes to stdout.
 /// </summary>
 internal static class EvalCommand
 {
@@ -156,7 +156,7 @@ internal static class EvalCommand
         string markdown = EvaluationOutput.Write(plan.OutDir, report);
         stdout.Write(markdown);
         stderr.WriteLine($"mixcache eval: wrote {plan.OutDir} ({EvaluationOutput.ResultsFile}, {EvaluationOutput.RunsFile}, " +
-            $"{EvaluationOutput.SummaryFile}, {EvaluationOutput.PlotFile})");
+            $"{EvaluationOutput.SummaryFile}, {string.Join(", ", EvaluationOutput.PlotFileNames)})");
         return ExitCodes.Success;
     }
 

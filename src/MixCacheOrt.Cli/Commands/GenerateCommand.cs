@@ -9,6 +9,7 @@ using MixCacheOrt.Media;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 using MixCacheOrt.Pipelines;
+using MixCacheOrt.Plots;
 using Spectre.Console;
 
 namespace MixCacheOrt.Cli.Commands;
@@ -377,6 +378,12 @@ internal static class GenerateCommand
             outputs["mp4"] = Path.Combine(directory, "video.mp4");
         }
 
+        List<(string Name, ScottPlot.Plot Plot, int Height)> plots = Plots(result);
+        foreach ((string name, _, _) in plots)
+        {
+            outputs[name + "_plot"] = Path.Combine(directory, name + ".png");
+        }
+
         JsonObject report = RunReport.Create(result, context, outputs);
         if (ffmpeg is null)
         {
@@ -405,9 +412,32 @@ internal static class GenerateCommand
             }
 
             Numerics.NpyFile.Write(Path.Combine(temporary, "latent.npy"), [1, .. g.LatentShape], result.Latent);
+            foreach ((string name, ScottPlot.Plot plot, int height) in plots)
+            {
+                PlotFiles.Save(plot, temporary, name, 900, height);
+            }
+
             File.WriteAllText(Path.Combine(temporary, "run.json"), report.ToJsonString(RunReport.Options));
         });
         return report;
+    }
+
+    /// <summary>The plots of a run: the redundancy curves of a trace run, the mode timeline of a cached run.</summary>
+    private static List<(string Name, ScottPlot.Plot Plot, int Height)> Plots(GenerationResult result)
+    {
+        var plots = new List<(string, ScottPlot.Plot, int)>();
+        if (result.CachePolicy == "trace")
+        {
+            plots.Add((RedundancyPlot.FileName, RedundancyPlot.Create(result.Trace, $"Redundancy: '{result.Request.Prompt}', seed {result.Request.Seed}"), 500));
+        }
+
+        if (result.CachePolicy is not ("none" or "trace"))
+        {
+            IReadOnlyList<string> modes = [.. result.Trace.Select(s => Evaluation.StepModes.Label(s.Decision))];
+            plots.Add((ModeTimelinePlot.FileName, ModeTimelinePlot.Create([(result.CachePolicy, modes)], $"Step modes: '{result.Request.Prompt}', seed {result.Request.Seed}"), 170));
+        }
+
+        return plots;
     }
 
     private static void RemoveIfEmpty(string directory)

@@ -68,6 +68,7 @@ public static class EvaluationMeasurement
             DetectedDirection = score.Detected.Direction,
             DetectedShape = score.Detected.Shape,
             StepsPerMode = StepModes.Count(result.Trace),
+            ModeSequence = [.. result.Trace.Select(t => StepModes.Label(t.Decision))],
             DecisionOverheadMs = t.DecisionOverhead.TotalMilliseconds,
             CacheBytesPeak = result.CacheBytesPeak,
             BlockEvaluations = result.Trace.Sum(s => s.BlockEvaluations),

@@ -1,11 +1,13 @@
 using System.Text;
 using MixCacheOrt.Media;
+using MixCacheOrt.Plots;
 
 namespace MixCacheOrt.Evaluation;
 
 /// <summary>
 /// Writes an evaluation's output directory: <see cref="ResultsFile"/>, <see cref="RunsFile"/>,
-/// <see cref="SummaryFile"/> and <see cref="PlotFile"/>. The directory appears only when every file is complete
+/// <see cref="SummaryFile"/> and the plots (<see cref="PlotFiles"/>: quality vs speed, and the mode timeline of every
+/// method on the first prompt and seed, each as PNG and SVG). The directory appears only when every file is complete
 /// (<see cref="AtomicFile.CreateDirectory"/>); a failure or cancellation leaves no directory behind.
 /// </summary>
 public static class EvaluationOutput
@@ -16,9 +18,11 @@ public static class EvaluationOutput
 
     public const string SummaryFile = "summary.json";
 
-    public const string PlotFile = "quality_vs_latency.svg";
+    /// <summary>The plot files every evaluation writes.</summary>
+    public static IReadOnlyList<string> PlotFileNames { get; } =
+        [QualitySpeedPlot.FileName + ".png", QualitySpeedPlot.FileName + ".svg", ModeTimelinePlot.FileName + ".png", ModeTimelinePlot.FileName + ".svg"];
 
-    /// <summary>Creates <paramref name="directory"/> (which must not exist) with the four files.</summary>
+    /// <summary>Creates <paramref name="directory"/> (which must not exist) with the report files and plots.</summary>
     /// <returns>The text of <see cref="ResultsFile"/>.</returns>
     /// <exception cref="IOException"><paramref name="directory"/> already exists.</exception>
     public static string Write(string directory, EvaluationReport report)
@@ -29,14 +33,19 @@ public static class EvaluationOutput
         string csv = RunsCsv.Create(report.Records);
         string json = SummaryJson.CreateText(report) + "\n";
         EvaluationSettings s = report.Settings;
-        string title = $"Quality vs latency: {s.ModelName}, {EvaluationFormat.Count(s.Prompts.Count, "prompt")} × {EvaluationFormat.Count(s.Seeds.Count, "seed")}, {s.Steps} steps";
-        string svg = QualityLatencyPlot.CreateText(report.Summaries, title);
+        string title = $"Quality vs speed: {s.ModelName}, {EvaluationFormat.Count(s.Prompts.Count, "prompt")} × {EvaluationFormat.Count(s.Seeds.Count, "seed")}, {s.Steps} steps";
+        ScottPlot.Plot quality = QualitySpeedPlot.Create(report.Summaries, title);
+        EvaluationRecord? first = report.Records.FirstOrDefault();
+        List<(string, IReadOnlyList<string>)> timeline = first is null ? [] :
+            [.. report.Records.Where(r => r.Prompt == first.Prompt && r.Seed == first.Seed).Select(r => (r.Method, r.ModeSequence))];
+        ScottPlot.Plot modes = ModeTimelinePlot.Create(timeline, $"Step modes: '{first?.Prompt}', seed {first?.Seed}");
         AtomicFile.CreateDirectory(directory, temporary =>
         {
             AtomicFile.WriteAllBytes(Path.Combine(temporary, ResultsFile), Encoding.UTF8.GetBytes(markdown));
             AtomicFile.WriteAllBytes(Path.Combine(temporary, RunsFile), Encoding.UTF8.GetBytes(csv));
             AtomicFile.WriteAllBytes(Path.Combine(temporary, SummaryFile), Encoding.UTF8.GetBytes(json));
-            AtomicFile.WriteAllBytes(Path.Combine(temporary, PlotFile), Encoding.UTF8.GetBytes(svg));
+            PlotFiles.Save(quality, temporary, QualitySpeedPlot.FileName, 900, 600);
+            PlotFiles.Save(modes, temporary, ModeTimelinePlot.FileName, 1000, 120 + (34 * Math.Max(1, timeline.Count)));
         });
         return markdown;
     }

@@ -64,6 +64,9 @@ public sealed record EvaluationRecord
     /// <summary>Steps per cache mode (<see cref="StepModes"/>).</summary>
     public required IReadOnlyDictionary<string, int> StepsPerMode { get; init; }
 
+    /// <summary>The mode of every step, in order (<see cref="StepModes.Label"/>), for timelines.</summary>
+    public IReadOnlyList<string> ModeSequence { get; init; } = [];
+
     /// <summary>Time the policy spent deciding and measuring.</summary>
     public double DecisionOverheadMs { get; init; }
 

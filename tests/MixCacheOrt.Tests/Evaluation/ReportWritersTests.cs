@@ -220,14 +220,15 @@ public sealed class ReportWritersTests
     }
 
     [Test]
-    public void OutputDirectoryHoldsTheFourFilesAndIsNotOverwritten()
+    public void OutputDirectoryHoldsTheReportFilesAndPlotsAndIsNotOverwritten()
     {
         using var temp = new TempDirectory();
         string dir = Path.Combine(temp.Path, "eval");
         string markdown = EvaluationOutput.Write(dir, Report());
         Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName), Is.EquivalentTo(new[]
         {
-            EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, EvaluationOutput.PlotFile,
+            EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile,
+            "quality_vs_speed.png", "quality_vs_speed.svg", "mode_timeline.png", "mode_timeline.svg",
         }));
         Assert.That(File.ReadAllText(Path.Combine(dir, EvaluationOutput.ResultsFile)), Is.EqualTo(markdown));
         Assert.That(CsvRecords(File.ReadAllText(Path.Combine(dir, EvaluationOutput.RunsFile))), Has.Count.EqualTo(6));

@@ -172,7 +172,7 @@ public sealed class EvalCommandTests
             "--seeds", "1", "--methods", "mixcache-eff", "--steps", "40", "--threads", "2", "--out", outDir);
         Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
 
-        string[] files = [EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, EvaluationOutput.PlotFile];
+        string[] files = [EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, .. EvaluationOutput.PlotFileNames];
         Assert.That(Directory.GetFiles(outDir).Select(Path.GetFileName), Is.EquivalentTo(files));
         Assert.That(Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "prompts.txt", "eval" }), "no temporary directory left");
 
@@ -208,7 +208,9 @@ public sealed class EvalCommandTests
             Assert.That(json.RootElement.GetProperty("environment").GetProperty("threads").GetInt32(), Is.EqualTo(2));
         });
 
-        XDocument svg = XDocument.Load(Path.Combine(outDir, EvaluationOutput.PlotFile));
-        Assert.That(svg.Descendants(QualityLatencyPlot.Svg + "circle").Count(c => (string?)c.Attribute("class") == "point"), Is.EqualTo(2));
+        XDocument svg = XDocument.Load(Path.Combine(outDir, "quality_vs_speed.svg"));
+        Assert.That(svg.Root!.Name.LocalName, Is.EqualTo("svg"));
+        using SkiaSharp.SKBitmap timeline = SkiaSharp.SKBitmap.Decode(Path.Combine(outDir, "mode_timeline.png"));
+        Assert.That((timeline.Width, timeline.Height), Is.EqualTo((1000, 120 + (34 * 2))), "one timeline row per method (none, mixcache-eff)");
     }
 }

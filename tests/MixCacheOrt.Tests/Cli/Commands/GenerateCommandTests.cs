@@ -311,4 +311,21 @@ public sealed class GenerateCommandTests
         Assert.That(process.ExitCode, Is.EqualTo(0), process.StandardError.ReadToEnd());
         return JsonDocument.Parse(json).RootElement.GetProperty("streams")[0].Clone();
     }
+
+    [TestCase("trace", "redundancy")]
+    [TestCase("teacache-0.1", "mode_timeline")]
+    public void CachedAndTraceRuns_WriteTheirPlot_AsPngAndSvg(string cache, string plot)
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+
+        (int code, _, string error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+            "--steps", "3", "--cache", cache, "--out", outDir);
+
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(Directory.GetFiles(outDir).Select(Path.GetFileName).Where(f => f!.StartsWith(plot, StringComparison.Ordinal)),
+            Is.EquivalentTo(new[] { plot + ".png", plot + ".svg" }));
+        using JsonDocument run = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        Assert.That(run.RootElement.GetProperty("outputs").GetProperty(plot + "_plot").GetString(), Is.EqualTo(Path.Combine(outDir, plot + ".png")));
+    }
 }
