@@ -13,8 +13,8 @@ command -v dotnet >/dev/null 2>&1 || {
   exit 1
 }
 
-echo "== scripts/setup.sh (Debian packages: ffmpeg)"
-bash scripts/setup.sh
+echo "== scripts/setup.sh --test (Debian packages: ffmpeg, chromium)"
+bash scripts/setup.sh --test
 
 echo "== dotnet build MixCacheOrt.sln (Release)"
 dotnet build MixCacheOrt.sln -c Release -nologo -v quiet -clp:NoSummary

@@ -7,7 +7,8 @@ namespace MixCacheOrt.Evaluation;
 /// <summary>
 /// Writes an evaluation's output directory: <see cref="ResultsFile"/>, <see cref="RunsFile"/>,
 /// <see cref="SummaryFile"/> and the plots (<see cref="PlotFiles"/>: quality vs speed, and the mode timeline of every
-/// method on the first prompt and seed, each as PNG and SVG). The directory appears only when every file is complete
+/// method on the first prompt and seed, each as PNG and SVG), and <see cref="HtmlReport.FileName"/> with the runs' videos
+/// in <see cref="HtmlReport.VideoDirectory"/>. The directory appears only when every file is complete
 /// (<see cref="AtomicFile.CreateDirectory"/>); a failure or cancellation leaves no directory behind.
 /// </summary>
 public static class EvaluationOutput
@@ -46,6 +47,17 @@ public static class EvaluationOutput
             AtomicFile.WriteAllBytes(Path.Combine(temporary, SummaryFile), Encoding.UTF8.GetBytes(json));
             PlotFiles.Save(quality, temporary, QualitySpeedPlot.FileName, 900, 600);
             PlotFiles.Save(modes, temporary, ModeTimelinePlot.FileName, 1000, 120 + (34 * Math.Max(1, timeline.Count)));
+            Directory.CreateDirectory(Path.Combine(temporary, HtmlReport.VideoDirectory));
+            for (int i = 0; i < report.Records.Count; i++)
+            {
+                if (report.Records[i].Gif is byte[] gif)
+                {
+                    File.WriteAllBytes(Path.Combine(temporary, HtmlReport.VideoPath(report.Records[i], i)), gif);
+                }
+            }
+
+            string html = HtmlReport.Create(report, [QualitySpeedPlot.FileName + ".svg", ModeTimelinePlot.FileName + ".svg"]);
+            AtomicFile.WriteAllBytes(Path.Combine(temporary, HtmlReport.FileName), Encoding.UTF8.GetBytes(html));
         });
         return markdown;
     }

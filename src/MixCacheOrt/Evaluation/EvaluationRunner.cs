@@ -85,6 +85,15 @@ public sealed class EvaluationRunner
         return jobs;
     }
 
+    /// <summary>The run's frames as a small GIF (2× nearest-neighbour upscale) for the HTML report.</summary>
+    private byte[] Gif(GenerationResult result)
+    {
+        Models.ModelGeometry g = this.pipeline.Package.Manifest.Geometry;
+        using var stream = new MemoryStream();
+        Media.GifWriter.Write(stream, new Media.VideoFrames(g.Frames, g.Height, g.Width, result.Frames), delayCs: Math.Max(1, 100 / Math.Max(1, g.Fps)), scale: 2);
+        return stream.ToArray();
+    }
+
     /// <summary>
     /// One untimed full-compute generation of <paramref name="prompt"/> with <paramref name="steps"/> steps, so that
     /// the first measured run does not pay for ONNX Runtime's first-run allocations.
@@ -124,7 +133,7 @@ public sealed class EvaluationRunner
             }
 
             EvaluationRecord record = EvaluationMeasurement.Measure(result, reference ?? throw new InvalidOperationException("no reference run"), job.Method, this.pipeline.Package.Manifest.Geometry,
-                this.pipeline.Package.Manifest.Blocks.Count, this.adherence);
+                this.pipeline.Package.Manifest.Blocks.Count, this.adherence) with { Gif = this.Gif(result) };
             records.Add(record);
             observer?.JobCompleted?.Invoke(job, record);
         }

@@ -53,9 +53,21 @@ public static class MarkdownReport
         var md = new StringBuilder();
         md.AppendLine($"| {string.Join(" | ", Columns)} |");
         md.AppendLine("|:--|--:|--:|--:|--:|--:|--:|--:|:--|");
+        foreach (string[] cells in Rows(summaries))
+        {
+            md.AppendLine($"| {string.Join(" | ", cells)} |");
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>The cells of the table's rows (one per method, in <see cref="Columns"/> order), shared with the HTML report.</summary>
+    public static IEnumerable<string[]> Rows(IReadOnlyList<MethodSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
         foreach (MethodSummary m in summaries)
         {
-            string[] cells =
+            yield return
             [
                 m.IsReference ? $"{m.Method} (reference)" : m.Method,
                 Speedup(m.MeanSpeedup),
@@ -67,10 +79,7 @@ public static class MarkdownReport
                 $"{EvaluationFormat.Fixed(m.MeanOverheadPercent, 2)}%",
                 EvaluationFormat.Modes(m.MeanStepsPerMode),
             ];
-            md.AppendLine($"| {string.Join(" | ", cells)} |");
         }
-
-        return md.ToString();
     }
 
     private static string Footnotes(EvaluationReport report)

@@ -172,7 +172,7 @@ public sealed class EvalCommandTests
             "--seeds", "1", "--methods", "mixcache-eff", "--steps", "40", "--threads", "2", "--out", outDir);
         Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
 
-        string[] files = [EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, .. EvaluationOutput.PlotFileNames];
+        string[] files = [EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, .. EvaluationOutput.PlotFileNames, HtmlReport.FileName];
         Assert.That(Directory.GetFiles(outDir).Select(Path.GetFileName), Is.EquivalentTo(files));
         Assert.That(Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "prompts.txt", "eval" }), "no temporary directory left");
 
@@ -210,6 +210,7 @@ public sealed class EvalCommandTests
 
         XDocument svg = XDocument.Load(Path.Combine(outDir, "quality_vs_speed.svg"));
         Assert.That(svg.Root!.Name.LocalName, Is.EqualTo("svg"));
+        Assert.That(Directory.GetFiles(Path.Combine(outDir, HtmlReport.VideoDirectory)), Has.Length.EqualTo(2), "one GIF per run for report.html");
         using SkiaSharp.SKBitmap timeline = SkiaSharp.SKBitmap.Decode(Path.Combine(outDir, "mode_timeline.png"));
         Assert.That((timeline.Width, timeline.Height), Is.EqualTo((1000, 120 + (34 * 2))), "one timeline row per method (none, mixcache-eff)");
     }
