@@ -1,3 +1,4 @@
+// Hand-written: the LZW step of GifWriter (see the note there on why GIF encoding is ours).
 namespace MixCacheOrt.Media;
 
 /// <summary>

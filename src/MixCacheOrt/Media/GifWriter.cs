@@ -1,3 +1,5 @@
+// Hand-written: SkiaSharp and ScottPlot cannot write animated GIFs, and the other .NET GIF encoders are either
+// commercially licensed (ImageSharp) or pull in System.Drawing; GIF89a with a fixed palette is ~350 lines here.
 using System.Buffers.Binary;
 
 namespace MixCacheOrt.Media;

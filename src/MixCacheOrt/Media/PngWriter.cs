@@ -1,18 +1,13 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.Text;
+using SkiaSharp;
 
 namespace MixCacheOrt.Media;
 
 /// <summary>
-/// Writes 8-bit RGB PNG images (colour type 2, no interlacing): one frame of a clip, or a contact sheet with every
-/// frame in a grid. Image data is one IDAT chunk compressed with <see cref="ZLibStream"/>; every scanline uses
-/// filter type 0 (None), which compresses flat-coloured frames well.
+/// Writes 8-bit PNG images of clips, encoded by SkiaSharp: one frame, or a contact sheet with every frame in a grid.
+/// This file only lays frames out (scaling, grid); the PNG encoding is SkiaSharp's.
 /// </summary>
 public static class PngWriter
 {
-    private static readonly byte[] s_signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
-
     /// <summary>
     /// Writes frame <paramref name="frame"/> of <paramref name="frames"/>, each pixel repeated
     /// <paramref name="scale"/> x <paramref name="scale"/> times. Samples become bytes as in
@@ -72,31 +67,20 @@ public static class PngWriter
                 $"A {width} x {height} RGB image needs {(long)rowLength * height} bytes but got {rgb.Length}.", nameof(rgb));
         }
 
-        stream.Write(s_signature);
-
-        Span<byte> header = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
-        header[8] = 8; // bit depth
-        header[9] = 2; // colour type: RGB
-        header[10] = 0; // compression: deflate
-        header[11] = 0; // filter method 0
-        header[12] = 0; // no interlacing
-        WriteChunk(stream, "IHDR", header);
-
-        using MemoryStream compressed = new();
-        using (ZLibStream zlib = new(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using var bitmap = new SKBitmap(info);
+        Span<byte> rgba = bitmap.GetPixelSpan();
+        for (int i = 0, o = 0; i < rgb.Length; i += 3, o += 4)
         {
-            ReadOnlySpan<byte> filterNone = [0];
-            for (int y = 0; y < height; y++)
-            {
-                zlib.Write(filterNone);
-                zlib.Write(rgb.Slice(y * rowLength, rowLength));
-            }
+            rgba[o] = rgb[i];
+            rgba[o + 1] = rgb[i + 1];
+            rgba[o + 2] = rgb[i + 2];
+            rgba[o + 3] = 255;
         }
 
-        WriteChunk(stream, "IDAT", compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
-        WriteChunk(stream, "IEND", []);
+        using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new IOException($"SkiaSharp could not encode a {width} x {height} PNG");
+        png.SaveTo(stream);
     }
 
     /// <summary>Copies one [h, w, 3] float frame, scaled up, into an RGB byte image at (left, top).</summary>
@@ -127,20 +111,5 @@ public static class PngWriter
                 firstRow.CopyTo(image.Slice((((top + (y * scale) + s) * imageWidth) + left) * 3, rowLength));
             }
         }
-    }
-
-    private static void WriteChunk(Stream stream, string type, ReadOnlySpan<byte> data)
-    {
-        Span<byte> prefix = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(prefix, data.Length);
-        Encoding.ASCII.GetBytes(type, prefix[4..]);
-        stream.Write(prefix);
-        stream.Write(data);
-
-        uint crc = Crc32.Update(Crc32.Start, prefix[4..]);
-        crc = Crc32.Finish(Crc32.Update(crc, data));
-        Span<byte> suffix = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(suffix, crc);
-        stream.Write(suffix);
     }
 }

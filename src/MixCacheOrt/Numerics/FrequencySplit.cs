@@ -1,3 +1,5 @@
+// Hand-written: the low band has a handful of frequencies, so projecting on them (a masked DFT) is cheaper than any
+// full FFT a library offers (MathNet's included), and it matches numpy's fftshift/ifft2 result (tested).
 namespace MixCacheOrt.Numerics;
 
 /// <summary>

