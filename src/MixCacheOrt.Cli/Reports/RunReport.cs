@@ -30,6 +30,8 @@ internal static class RunReport
                 ["ms"] = Ms(s.Elapsed),
                 ["compute_ms"] = Ms(s.Compute),
                 ["overhead_ms"] = Ms(s.Overhead),
+                ["host_to_device_bytes"] = s.HostToDeviceBytes,
+                ["device_to_host_bytes"] = s.DeviceToHostBytes,
             };
             if (s.Metrics.Count > 0)
             {
@@ -46,9 +48,21 @@ internal static class RunReport
         }
 
         var modeCounts = new JsonObject();
+        var perMode = new JsonObject();
         foreach (IGrouping<string, StepTrace> g in r.Trace.GroupBy(s => s.Decision.ToString()))
         {
             modeCounts[g.Key] = g.Count();
+        }
+
+        foreach (IGrouping<string, StepTrace> g in r.Trace.GroupBy(s => Evaluation.StepModes.Label(s.Decision)))
+        {
+            perMode[g.Key] = new JsonObject
+            {
+                ["steps"] = g.Count(),
+                ["mean_ms"] = Math.Round(g.Average(s => s.Elapsed.TotalMilliseconds), 3),
+                ["mean_host_to_device_bytes"] = Math.Round(g.Average(s => (double)s.HostToDeviceBytes), 1),
+                ["mean_device_to_host_bytes"] = Math.Round(g.Average(s => (double)s.DeviceToHostBytes), 1),
+            };
         }
 
         int fullBlocks = 2 * context.BlockCount * r.Steps;
@@ -89,6 +103,9 @@ internal static class RunReport
                 ["block_evaluations_full_compute"] = fullBlocks,
                 ["ideal_speedup"] = blocksRun == 0 ? null : Math.Round((double)fullBlocks / blocksRun, 3),
                 ["cache_bytes_peak"] = r.CacheBytesPeak,
+                ["per_mode"] = perMode,
+                ["host_to_device_bytes"] = r.Trace.Sum(s => s.HostToDeviceBytes),
+                ["device_to_host_bytes"] = r.Trace.Sum(s => s.DeviceToHostBytes),
             },
             ["outputs"] = outputsJson,
             ["per_step"] = steps,

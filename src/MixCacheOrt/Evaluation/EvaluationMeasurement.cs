@@ -69,6 +69,8 @@ public static class EvaluationMeasurement
             DetectedShape = score.Detected.Shape,
             StepsPerMode = StepModes.Count(result.Trace),
             ModeSequence = [.. result.Trace.Select(t => StepModes.Label(t.Decision))],
+            HostDeviceBytes = result.Trace.Sum(t => t.HostToDeviceBytes + t.DeviceToHostBytes),
+            MeanStepMsPerMode = result.Trace.GroupBy(t => StepModes.Label(t.Decision)).ToDictionary(g => g.Key, g => g.Average(t => t.Elapsed.TotalMilliseconds)),
             DecisionOverheadMs = t.DecisionOverhead.TotalMilliseconds,
             CacheBytesPeak = result.CacheBytesPeak,
             BlockEvaluations = result.Trace.Sum(s => s.BlockEvaluations),

@@ -76,6 +76,12 @@ public sealed record EvaluationRecord
     /// <summary><see cref="DecisionOverheadMs"/> / <see cref="TotalMs"/>.</summary>
     public double OverheadFraction => this.TotalMs > 0 ? this.DecisionOverheadMs / this.TotalMs : 0;
 
+    /// <summary>Bytes moved between host arrays and ORT values during the denoising steps, both ways (<c>TransferCounter</c>).</summary>
+    public long HostDeviceBytes { get; init; }
+
+    /// <summary>Mean wall time of a step, per mode (<see cref="StepModes"/>).</summary>
+    public IReadOnlyDictionary<string, double> MeanStepMsPerMode { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Peak bytes held by the pipeline's caches.</summary>
     public long CacheBytesPeak { get; init; }
 

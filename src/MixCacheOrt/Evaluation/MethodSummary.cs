@@ -63,6 +63,12 @@ public sealed record MethodSummary
     /// <summary>Largest cache footprint of any run (bytes).</summary>
     public required long PeakCacheBytes { get; init; }
 
+    /// <summary>Mean over runs of the bytes moved between host and ORT values per denoising step.</summary>
+    public double MeanHostDeviceBytesPerStep { get; init; }
+
+    /// <summary>Mean step wall time per mode, over the runs that had steps of that mode.</summary>
+    public IReadOnlyDictionary<string, double> MeanStepMsPerMode { get; init; } = new Dictionary<string, double>();
+
     /// <summary><paramref name="psnr"/> with +∞ replaced by <see cref="PsnrCapDb"/>.</summary>
     public static double CapPsnr(double psnr) => double.IsPositiveInfinity(psnr) ? PsnrCapDb : psnr;
 
@@ -104,6 +110,9 @@ public sealed record MethodSummary
             MeanStepsPerMode = modes.ToDictionary(m => m, m => runs.Average(r => (double)r.StepsPerMode.GetValueOrDefault(m))),
             MeanIdealSpeedup = ideal.Length == 0 ? null : ideal.Average(),
             PeakCacheBytes = runs.Max(r => r.CacheBytesPeak),
+            MeanHostDeviceBytesPerStep = runs.Average(r => r.Steps == 0 ? 0 : (double)r.HostDeviceBytes / r.Steps),
+            MeanStepMsPerMode = StepModes.Order(runs.SelectMany(r => r.MeanStepMsPerMode.Keys))
+                .ToDictionary(m => m, m => runs.Where(r => r.MeanStepMsPerMode.ContainsKey(m)).Average(r => r.MeanStepMsPerMode[m])),
         };
     }
 }

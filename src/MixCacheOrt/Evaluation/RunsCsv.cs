@@ -22,6 +22,7 @@ public static class RunsCsv
         "psnr_db", "identical_to_reference", "ssim",
         "adheres", "color_ok", "direction_ok", "shape_ok", "detected_color", "detected_direction", "detected_shape",
         "decision_overhead_ms", "overhead_fraction", "cache_bytes_peak", "block_evaluations", "block_evaluations_full_compute", "ideal_speedup",
+        "host_device_bytes",
     ];
 
     /// <summary>The whole file.</summary>
@@ -42,6 +43,7 @@ public static class RunsCsv
                 r.DetectedDirection ?? string.Empty, r.DetectedShape ?? string.Empty,
                 Ms(r.DecisionOverheadMs), Real(r.OverheadFraction, 6), r.CacheBytesPeak.ToString(CultureInfo.InvariantCulture),
                 Int(r.BlockEvaluations), Int(r.BlockEvaluationsFullCompute), r.IdealSpeedup is double ideal ? Real(ideal, 4) : string.Empty,
+                r.HostDeviceBytes.ToString(CultureInfo.InvariantCulture),
                 .. modes.Select(m => Int(r.StepsPerMode.GetValueOrDefault(m))),
             ]);
         }

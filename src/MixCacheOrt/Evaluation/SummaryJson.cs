@@ -119,6 +119,8 @@ public static class SummaryJson
             ["mean_steps_per_mode"] = modes,
             ["mean_ideal_speedup"] = m.MeanIdealSpeedup is double ideal ? Real(ideal, 4) : null,
             ["peak_cache_bytes"] = m.PeakCacheBytes,
+            ["mean_host_device_bytes_per_step"] = Real(m.MeanHostDeviceBytesPerStep, 1),
+            ["mean_step_ms_per_mode"] = new JsonObject([.. m.MeanStepMsPerMode.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Real(kv.Value, 3)))]),
         };
     }
 

@@ -46,12 +46,15 @@ public sealed class DenoiserExecutor : IDisposable
         this.pre = package.Pre.CreateIoBinding();
         this.blocks = [.. package.Blocks.Select(b => b.CreateIoBinding())];
         this.post = package.Post.CreateIoBinding();
-        this.Ops = new DeviceTensorOps(package.Settings);
+        this.Ops = new DeviceTensorOps(package.Settings, this.Transfers);
     }
 
     public ModelPackage Package { get; }
 
     public int BlockCount => this.blocks.Length;
+
+    /// <summary>Bytes this executor (and its <see cref="Ops"/>) moved between host arrays and ORT values.</summary>
+    public TransferCounter Transfers { get; } = new();
 
     /// <summary>Slicing and host copies for activations held by caches.</summary>
     internal DeviceTensorOps Ops { get; }
@@ -117,6 +120,7 @@ public sealed class DenoiserExecutor : IDisposable
             using (OrtValue latent = OrtValues.Tensor(this.latentBatch.AsMemory(), latentShape))
             using (OrtValue timestep = OrtValues.Tensor(t, batch))
             {
+                this.Transfers.AddHostToDevice(sizeof(float) * ((long)this.latentBatch.Length + t.Length));
                 this.pre.BindInput("latent", latent);
                 this.pre.BindInput("timestep", timestep);
                 this.pre.BindInput("context_raw", request.Context);
@@ -180,6 +184,7 @@ public sealed class DenoiserExecutor : IDisposable
             using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
             {
                 velocity = outputs[0].ToArray<float>();
+                this.Transfers.AddDeviceToHost(sizeof(float) * (long)velocity.Length);
             }
 
             this.post.ClearBoundInputs();
@@ -248,6 +253,8 @@ public sealed class DenoiserExecutor : IDisposable
         using OrtOutputs outputs = OrtOutputs.Run(this.preSession, this.pre, this.runOptions);
         this.pre.ClearBoundInputs();
         float[] embedding = outputs[output].ToArray<float>();
+        this.Transfers.AddHostToDevice(sizeof(float) * ((long)zeros.Length + 1));
+        this.Transfers.AddDeviceToHost(sizeof(float) * (long)embedding.Length);
         this.timeEmbeddings[(timestep, output)] = embedding;
         return embedding;
     }

@@ -22,9 +22,10 @@ internal sealed class DeviceTensorOps : IDisposable
     private readonly long[] start = new long[1];
     private readonly long[] end = new long[1];
 
-    public DeviceTensorOps(ExecutionSettings settings)
+    public DeviceTensorOps(ExecutionSettings settings, TransferCounter? transfers = null)
     {
         this.activationMemory = settings.ActivationMemory;
+        this.Transfers = transfers ?? new TransferCounter();
         try
         {
             using SessionOptions options = settings.CreateSessionOptions();
@@ -44,12 +45,16 @@ internal sealed class DeviceTensorOps : IDisposable
         }
     }
 
+    /// <summary>Where host copies are counted.</summary>
+    public TransferCounter Transfers { get; }
+
     /// <summary>Rows [<paramref name="first"/>, first + count) of <paramref name="value"/>'s batch axis, as a new value on the activation device.</summary>
     public OrtValue SliceBatch(OrtValue value, int first, int count)
     {
         InferenceSession session = Lookup(this.slicers, value.Rank());
         this.start[0] = first;
         this.end[0] = first + count;
+        this.Transfers.AddHostToDevice(2 * sizeof(long));
         using OrtValue startValue = OrtValues.Tensor(this.start, 1);
         using OrtValue endValue = OrtValues.Tensor(this.end, 1);
         using OrtIoBinding binding = session.CreateIoBinding();
@@ -80,6 +85,7 @@ internal sealed class DeviceTensorOps : IDisposable
     /// <summary>Copies <paramref name="value"/> to <paramref name="destination"/> on the host (direct read when CPU-resident).</summary>
     public void CopyToHost(OrtValue value, Span<float> destination)
     {
+        this.Transfers.AddDeviceToHost(value.GetTensorSizeInBytes());
         if (OrtDevices.IsHostAccessible(value))
         {
             value.GetTensorDataAsSpan<float>().CopyTo(destination);

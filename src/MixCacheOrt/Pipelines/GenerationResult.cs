@@ -76,4 +76,10 @@ public sealed record StepTrace
 
     /// <summary>Policy metrics (D and P values, N, …).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Bytes bound from host arrays into ORT inputs during the step (<see cref="TransferCounter"/>).</summary>
+    public long HostToDeviceBytes { get; init; }
+
+    /// <summary>Bytes read from ORT values into host memory during the step (<see cref="TransferCounter"/>).</summary>
+    public long DeviceToHostBytes { get; init; }
 }

@@ -88,6 +88,7 @@ public sealed class TextToVideoPipeline : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             long stepStart = Stopwatch.GetTimestamp();
+            (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
             cache.BeginStep();
             CacheDecision decision = policy.Decide(k, cache.Availability);
             decision = Feasible(decision, cache);
@@ -199,6 +200,8 @@ public sealed class TextToVideoPipeline : IDisposable
                 Compute = compute,
                 Overhead = stepOverhead,
                 Metrics = metrics,
+                HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
+                DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
             };
             trace.Add(record);
             onStep?.Invoke(record);

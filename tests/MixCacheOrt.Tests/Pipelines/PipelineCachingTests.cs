@@ -12,6 +12,34 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
         [CacheDecision.Full, CacheDecision.ReuseStep, CacheDecision.ReuseCfg, CacheDecision.ReuseBlock(6), CacheDecision.Full];
 
     [Test]
+    public void TransferCounters_CountWhatEachModeMovesBetweenHostAndOrt()
+    {
+        // A policy that reads nothing: only the executor's own traffic. Worked by hand from the geometry: latent C·F·H·W
+        // floats per batch row in, velocity out; a timestep float per row in.
+        var policy = new ScriptedCachePolicy([CacheDecision.Full, CacheDecision.ReuseStep, CacheDecision.ReuseCfg], new HashSet<int>());
+        int latent = this.Package.Manifest.Geometry.LatentElementCount;
+
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest { Prompt = "a red circle moving right", Seed = 1, Steps = 3, Guidance = Guidance }, policy);
+
+        Assert.That(r.Trace.Select(s => s.HostToDeviceBytes), Is.EqualTo(new long[] { 4 * ((2 * latent) + 2), 0, 4 * (latent + 1) }));
+        Assert.That(r.Trace.Select(s => s.DeviceToHostBytes), Is.EqualTo(new long[] { 4 * 2 * latent, 0, 4 * latent }));
+    }
+
+    [Test]
+    public void TransferCounters_CountBlockOutputsThePolicyReads()
+    {
+        // Observe() copies the conditional rows of the captured candidate blocks to the host: at the first step (nothing
+        // earlier to compare with) the current output of blocks 3 and 6, tokens x dim floats each.
+        var policy = new ScriptedCachePolicy([CacheDecision.Full], new HashSet<int> { 3, 6 });
+        int latent = this.Package.Manifest.Geometry.LatentElementCount;
+        long block = (long)this.Package.Manifest.Geometry.Tokens * 128 * sizeof(float);
+
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest { Prompt = "a red circle moving right", Seed = 1, Steps = 1, Guidance = Guidance }, policy);
+
+        Assert.That(r.Trace[0].DeviceToHostBytes, Is.EqualTo((4L * 2 * latent) + (2 * block)), "velocity + blocks 3 and 6");
+    }
+
+    [Test]
     public void EachModeComputesWhatItShould()
     {
         var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });
