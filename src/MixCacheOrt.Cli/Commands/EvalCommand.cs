@@ -28,7 +28,7 @@ internal static class EvalCommand
         var methods = new Option<string?>("--methods")
         {
             Description = "Comma-separated cache policies to compare with full compute ('none' always runs first as the reference). " +
-                $"Default: {string.Join(", ", EvaluationMethods.Defaults(CachePolicyFactory.Names))}. Known: {string.Join(", ", CachePolicyFactory.Names)}.",
+                $"Default: {string.Join(", ", EvaluationMethods.Defaults(CachePolicyFactory.Names))}. Each is {CachePolicyFactory.Help}.",
         };
         var ablation = new Option<bool>("--ablation") { Description = $"Compare the ablation set instead: {string.Join(", ", EvaluationMethods.Ablation)}." };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: eval-<time> in the current directory). Must not exist." };
@@ -172,12 +172,14 @@ internal static class EvalCommand
 
             methods = o.Ablation ? EvaluationMethods.Resolve(EvaluationMethods.Ablation, CachePolicyFactory.Names)
                 : o.Methods is null ? EvaluationMethods.Defaults(CachePolicyFactory.Names)
-                : EvaluationMethods.Resolve(EvaluationMethods.Split(o.Methods), CachePolicyFactory.Names);
+                : EvaluationMethods.Resolve(EvaluationMethods.Split(o.Methods), CachePolicyFactory.Names, CachePolicyFactory.Check);
         }
         catch (UnknownMethodException e)
         {
             string where = o.Ablation ? "the --ablation set" : "--methods";
-            throw new UsageException($"unknown method '{e.Name}' in {where}; known methods: {string.Join(", ", e.Known)}");
+            throw new UsageException(e.Detail is string detail
+                ? $"{detail} (in {where})"
+                : $"unknown method '{e.Name}' in {where}; known methods: {string.Join(", ", e.Known)}, or FAMILY:key=value specs ({string.Join(", ", CachePolicyFactory.Families.Keys)})");
         }
         catch (ArgumentException)
         {

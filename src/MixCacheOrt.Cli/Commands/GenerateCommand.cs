@@ -38,7 +38,7 @@ internal static class GenerateCommand
         var shift = new Option<double?>("--shift") { Description = $"Flow-matching timestep shift, {ShiftRange.Text} (default: the model's)." };
         var strict = new Option<bool>("--strict") { Description = "Reject prompts longer than the model's text length instead of warning and truncating." };
         var execution = new ExecutionOptions();
-        var cache = new Option<string>("--cache") { Description = $"Cache policy: {string.Join(", ", CachePolicyFactory.Names)}.", DefaultValueFactory = _ => "none" };
+        var cache = new Option<string>("--cache") { Description = $"Cache policy: {CachePolicyFactory.Help}.", DefaultValueFactory = _ => "none" };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: outputs/<time>-<prompt>). Must not exist." };
         var noise = new Option<FileInfo?>("--noise") { Description = "Initial latent noise as a float32 .npy file [C,F,H,W] instead of the seeded noise." };
         var json = new Option<bool>("--json") { Description = "Print the run summary (run.json) as JSON on stdout." };
@@ -248,9 +248,9 @@ internal static class GenerateCommand
             throw new UsageException($"--gif-scale must be between 1 and 32 (got {o.GifScale})");
         }
 
-        if (!CachePolicyFactory.Names.Contains(o.Cache, StringComparer.OrdinalIgnoreCase))
+        if (CachePolicyFactory.Check(o.Cache).Error is string cacheError)
         {
-            throw new UsageException($"unknown --cache '{o.Cache}'; choose one of: {string.Join(", ", CachePolicyFactory.Names)}");
+            throw new UsageException($"--cache: {cacheError}");
         }
 
         if (o.NoiseFile is not null && !File.Exists(o.NoiseFile))

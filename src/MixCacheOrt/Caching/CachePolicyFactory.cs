@@ -4,7 +4,11 @@ using MixCacheOrt.Models;
 
 namespace MixCacheOrt.Caching;
 
-/// <summary>The cache policies selectable by name (<c>mixcache generate --cache NAME</c>).</summary>
+/// <summary>
+/// The cache policies selectable on the command line: a named preset (<see cref="Names"/>, e.g. <c>mixcache-eff</c>,
+/// <c>teacache-0.1</c>), or a family with its knobs (<see cref="CacheSpec"/>, e.g. <c>teacache:l1=0.05</c>,
+/// <c>magcache:k=3,e=0.06</c>; <see cref="Families"/> lists the keys).
+/// </summary>
 public static class CachePolicyFactory
 {
     private static readonly Dictionary<string, Func<CachePolicyContext, ICachePolicy>> Policies = new(StringComparer.OrdinalIgnoreCase)
@@ -38,13 +42,169 @@ public static class CachePolicyFactory
         ["blockdance-n4"] = c => new BlockDancePolicy("blockdance-n4", new BlockDanceOptions { GroupSize = 4 }, c.BlockCount),
     };
 
+    /// <summary>Families with knobs: each key with its meaning, default and allowed values, and how the policy is built.</summary>
+    private static readonly Dictionary<string, (SpecKey[] Keys, Func<CachePolicyContext, SpecValues, string, ICachePolicy> Create)> FamilyTable =
+        new(StringComparer.Ordinal)
+        {
+            ["teacache"] = (
+                [SpecKey.Number("l1", "accumulated rescaled relative L1 threshold", 0.1, 0, 1, minExclusive: true)],
+                (c, v, name) => TeaCache(name, c, v.Number("l1", 0.1))),
+            ["magcache"] = (
+                [
+                    SpecKey.Number("e", "error threshold", 0.12, 0, 1, minExclusive: true),
+                    SpecKey.Whole("k", "most steps skipped in a row", "4", 1, 50),
+                    SpecKey.Number("r", "share of the first steps always computed", 0.2, 0, 0.99),
+                ],
+                (c, v, name) => new MagCachePolicy(name, MagCacheOptionsFrom(v, MagCacheCalibration.Load(Path.Combine(c.ModelDirectory, MagCacheCalibration.FileName)).Ratios))),
+            ["mixcache"] = (
+                [
+                    new SpecKey("n", "intervals: acc (4/3/2), eff (5/4/3) or one fixed interval", "eff",
+                        x => x is "acc" or "eff" || (int.TryParse(x, out int n) && n is >= 2 and <= 20) ? null : "acc, eff or a whole number from 2 to 20"),
+                    SpecKey.Choice("only", "cache one granularity only", "all", "all", "step", "cfg", "block"),
+                    SpecKey.Choice("penalty", "the anti-reuse penalty and age scaling", "on", "on", "off"),
+                    SpecKey.Choice("rules", "our refined rules or Algorithm 1 as written", "refined", "refined", "paper"),
+                ],
+                (c, v, name) => MixCache(name, c, MixCacheOptionsFrom(v))),
+            ["fastercache"] = (
+                [
+                    SpecKey.Whole("skip", "compute the unconditional pass every N-th step", "5", 2, 50),
+                    SpecKey.Number("t", "skip the unconditional pass below this timestep", 641, 0, 1000),
+                    SpecKey.Number("alpha", "weight of the frequency bands", 1.1, 0, 10, minExclusive: true),
+                ],
+                (c, v, name) => new FasterCachePolicy(name, FasterCacheOptionsFrom(v), c.ResolveLatentShape())),
+            ["pab"] = (
+                [SpecKey.Whole("skip", "broadcast range: compute every N-th step", "2", 2, 50)],
+                (_, v, name) => new PabPolicy(name, new PabOptions { SkipRange = v.Whole("skip", 2) })),
+            ["blockdance"] = (
+                [
+                    SpecKey.Whole("n", "group size (one computed step per group)", "2", 2, 50),
+                    SpecKey.Number("start", "window start, share of the steps", 0.40, 0, 1),
+                    SpecKey.Number("end", "window end, share of the steps", 0.95, 0, 1),
+                ],
+                (c, v, name) => new BlockDancePolicy(name, new BlockDanceOptions
+                {
+                    GroupSize = v.Whole("n", 2),
+                    WindowStart = v.Number("start", 0.40),
+                    WindowEnd = v.Number("end", 0.95),
+                }, c.BlockCount)),
+        };
+
+    /// <summary>The named presets.</summary>
     public static IReadOnlyCollection<string> Names => Policies.Keys;
 
-    /// <summary>Creates the policy <paramref name="name"/>; unknown names throw with the list of known ones.</summary>
-    public static ICachePolicy Create(string name, CachePolicyContext context) =>
-        Policies.TryGetValue(name, out Func<CachePolicyContext, ICachePolicy>? create)
-            ? create(context)
-            : throw new ArgumentException($"unknown cache policy '{name}'; choose one of: {string.Join(", ", Policies.Keys)}");
+    /// <summary>The families that take knobs, with their keys.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<SpecKey>> Families =>
+        FamilyTable.ToDictionary(f => f.Key, f => (IReadOnlyList<SpecKey>)f.Value.Keys, StringComparer.Ordinal);
+
+    /// <summary>What <c>--cache</c> accepts, for help texts.</summary>
+    public static string Help =>
+        $"a preset ({string.Join(", ", Policies.Keys)}) or FAMILY:key=value,... with " +
+        string.Join("; ", FamilyTable.Select(f => $"{f.Key}: {string.Join(", ", f.Value.Keys.Select(k => k.Name))}"));
+
+    /// <summary>
+    /// The canonical name of a preset or spec (<see cref="CacheSpec.Canonical"/>), or a one-line error naming what is
+    /// wrong and what is allowed. Reads no files.
+    /// </summary>
+    public static (string? Name, string? Error) Check(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        string? preset = Policies.Keys.FirstOrDefault(k => string.Equals(k, spec.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (preset is not null)
+        {
+            return (preset, null);
+        }
+
+        try
+        {
+            return (Validate(CacheSpec.Parse(spec)).Canonical, null);
+        }
+        catch (CacheSpecException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    /// <summary>Creates the policy for a preset name or a spec; bad specs throw <see cref="CacheSpecException"/> (one line).</summary>
+    public static ICachePolicy Create(string name, CachePolicyContext context)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (Policies.TryGetValue(name.Trim(), out Func<CachePolicyContext, ICachePolicy>? create))
+        {
+            return create(context);
+        }
+
+        CacheSpec spec = Validate(CacheSpec.Parse(name));
+        return FamilyTable[spec.Family].Create(context, new SpecValues(spec), spec.Canonical);
+    }
+
+    private static CacheSpec Validate(CacheSpec spec)
+    {
+        if (!FamilyTable.TryGetValue(spec.Family, out var family))
+        {
+            throw new CacheSpecException(
+                $"unknown cache method '{spec.Family}'; use a preset ({string.Join(", ", Policies.Keys)}) or one of {string.Join(", ", FamilyTable.Keys)} with key=value settings");
+        }
+
+        foreach ((string key, string value) in spec.Settings)
+        {
+            SpecKey? known = family.Keys.FirstOrDefault(k => k.Name == key);
+            if (known is null)
+            {
+                throw new CacheSpecException(
+                    $"{spec.Family} has no key '{key}'; allowed keys: {string.Join("; ", family.Keys.Select(k => k.Describe()))}");
+            }
+
+            if (known.Check(value) is string expected)
+            {
+                throw new CacheSpecException($"{spec.Family}:{key} must be {expected} (got '{value}')");
+            }
+        }
+
+        return spec;
+    }
+
+    internal static MixCacheOptions MixCacheOptionsFrom(SpecValues v)
+    {
+        string n = v.Text("n", "eff");
+        IntervalPreset intervals = n == "acc" ? IntervalPreset.Accuracy : IntervalPreset.Efficiency;
+        MixCacheOptions options = v.Text("rules", "refined") == "paper"
+            ? new MixCacheOptions { Intervals = intervals }
+            : MixCacheOptions.Refined(intervals);
+        if (n is not ("acc" or "eff"))
+        {
+            options = options with { FixedInterval = v.Whole("n", 0) };
+        }
+
+        options = v.Text("only", "all") switch
+        {
+            "step" => options with { Granularities = CacheGranularities.Step },
+            "cfg" => options with { Granularities = CacheGranularities.Cfg },
+            "block" => options with { Granularities = CacheGranularities.Block },
+            _ => options,
+        };
+        return v.Text("penalty", "on") == "off" ? options with { Penalty = false, AgeScaled = false } : options;
+    }
+
+    internal static MagCacheOptions MagCacheOptionsFrom(SpecValues v, IReadOnlyList<double> ratios) => new()
+    {
+        Threshold = v.Number("e", 0.12),
+        MaxSkipSteps = v.Whole("k", 4),
+        RetentionRatio = v.Number("r", 0.2),
+        Ratios = ratios,
+    };
+
+    internal static FasterCacheOptions FasterCacheOptionsFrom(SpecValues v)
+    {
+        var defaults = new FasterCacheOptions();
+        double alpha = v.Number("alpha", defaults.AlphaLowFrequency);
+        return defaults with
+        {
+            UnconditionalSkipRange = v.Whole("skip", defaults.UnconditionalSkipRange),
+            UnconditionalTimestepRange = (defaults.UnconditionalTimestepRange.Low, v.Number("t", defaults.UnconditionalTimestepRange.High)),
+            AlphaLowFrequency = (float)alpha,
+            AlphaHighFrequency = (float)alpha,
+        };
+    }
 
     private static TeaCachePolicy TeaCache(string name, CachePolicyContext c, double threshold)
     {

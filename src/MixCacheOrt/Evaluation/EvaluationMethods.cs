@@ -33,9 +33,16 @@ public static class EvaluationMethods
     /// Resolves <paramref name="requested"/> names (case-insensitive) to the spelling of <paramref name="known"/>,
     /// without duplicates, with <see cref="Reference"/> first whether or not it was requested.
     /// </summary>
-    /// <exception cref="UnknownMethodException">A name is not in <paramref name="known"/>; the first such name.</exception>
+    /// <param name="requested">Names or cache specs as the user wrote them.</param>
+    /// <param name="known">The preset names.</param>
+    /// <param name="check">
+    /// Checks a name that is not a preset (a cache spec such as <c>teacache:l1=0.05</c>): its canonical name, or an
+    /// error; null to accept presets only.
+    /// </param>
+    /// <exception cref="UnknownMethodException">A name is not in <paramref name="known"/> nor a valid spec; the first such name.</exception>
     /// <exception cref="ArgumentException">A name is empty.</exception>
-    public static IReadOnlyList<string> Resolve(IEnumerable<string> requested, IReadOnlyCollection<string> known)
+    public static IReadOnlyList<string> Resolve(IEnumerable<string> requested, IReadOnlyCollection<string> known,
+        Func<string, (string? Name, string? Error)>? check = null)
     {
         ArgumentNullException.ThrowIfNull(requested);
         ArgumentNullException.ThrowIfNull(known);
@@ -48,8 +55,18 @@ public static class EvaluationMethods
                 throw new ArgumentException("empty method name", nameof(requested));
             }
 
-            string canonical = known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new UnknownMethodException(name, known);
+            string? canonical = known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+            if (canonical is null && check is not null && name.Contains(':', StringComparison.Ordinal))
+            {
+                (string? specName, string? error) = check(name);
+                canonical = specName ?? throw new UnknownMethodException(name, known, error);
+            }
+
+            if (canonical is null)
+            {
+                throw new UnknownMethodException(name, known);
+            }
+
             if (!result.Contains(canonical, StringComparer.OrdinalIgnoreCase))
             {
                 result.Add(canonical);
@@ -59,18 +76,38 @@ public static class EvaluationMethods
         return result;
     }
 
-    /// <summary>Splits a comma-separated list (<c>none,mixcache-eff</c>); empty entries are kept so they can be reported.</summary>
+    /// <summary>
+    /// Splits a comma-separated list (<c>none,mixcache-eff,magcache:k=3,e=0.06</c>): a piece with <c>=</c> but no
+    /// <c>:</c> is another setting of the spec before it. Empty entries are kept so they can be reported.
+    /// </summary>
     public static IReadOnlyList<string> Split(string list)
     {
         ArgumentNullException.ThrowIfNull(list);
-        return [.. list.Split(',', StringSplitOptions.TrimEntries)];
+        var items = new List<string>();
+        foreach (string piece in list.Split(',', StringSplitOptions.TrimEntries))
+        {
+            bool setting = piece.Contains('=', StringComparison.Ordinal) && !piece.Contains(':', StringComparison.Ordinal);
+            if (setting && items.Count > 0 && items[^1].Contains(':', StringComparison.Ordinal))
+            {
+                items[^1] += "," + piece;
+            }
+            else
+            {
+                items.Add(piece);
+            }
+        }
+
+        return items;
     }
 }
 
-/// <summary>A method name that no cache policy has.</summary>
-public sealed class UnknownMethodException(string name, IReadOnlyCollection<string> known)
-    : ArgumentException($"unknown method '{name}'; known methods: {string.Join(", ", known)}")
+/// <summary>A method name that no cache policy has, or a cache spec that is wrong (<see cref="Detail"/> says how).</summary>
+public sealed class UnknownMethodException(string name, IReadOnlyCollection<string> known, string? detail = null)
+    : ArgumentException(detail ?? $"unknown method '{name}'; known methods: {string.Join(", ", known)}")
 {
+    /// <summary>What is wrong with a cache spec; null for a plain unknown name.</summary>
+    public string? Detail { get; } = detail;
+
     /// <summary>The unknown name.</summary>
     public string Name { get; } = name;
 

@@ -83,7 +83,8 @@ public sealed class GenerateCommandTests
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--steps", "0" }, "--steps must be at least 1").SetName("ZeroSteps");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "-2" }, "--guidance must be a number from 0 to 100 (got -2)").SetName("NegativeGuidance");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--model", "/nonexistent/model-dir" }, "'/nonexistent/model-dir' does not exist").SetName("MissingModelDirectory");
-        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cache", "bogus" }, "unknown --cache 'bogus'").SetName("UnknownCache");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cache", "bogus" }, "--cache: unknown cache method 'bogus'").SetName("UnknownCache");
+        yield return new TestCaseData(new[] { "--prompt", "a red circle", "--cache", "teacache:l2=0.1" }, "--cache: teacache has no key 'l2'; allowed keys: l1").SetName("UnknownSpecKey");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--prompts", "x.txt" }, "either --prompt or --prompts").SetName("PromptAndPrompts");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "1e30" }, "--guidance must be a number from 0 to 100 (got 1E+30)").SetName("AbsurdGuidance");
         yield return new TestCaseData(new[] { "--prompt", "a red circle", "--guidance", "NaN" }, "--guidance must be a number from 0 to 100 (got NaN)").SetName("NaNGuidance");
@@ -314,6 +315,20 @@ public sealed class GenerateCommandTests
         process.WaitForExit();
         Assert.That(process.ExitCode, Is.EqualTo(0), process.StandardError.ReadToEnd());
         return JsonDocument.Parse(json).RootElement.GetProperty("streams")[0].Clone();
+    }
+
+    [Test]
+    public void ACacheSpec_RunsAndNamesTheRun()
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "out");
+
+        (int code, string output, string error) = RunCli("generate", "--prompt", "a red circle moving right", "--model", ShippedModel.Directory,
+            "--steps", "4", "--cache", "magcache:k=3,e=0.06", "--out", outDir, "--json");
+
+        Assert.That(code, Is.EqualTo(0), error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.That(json.RootElement.GetProperty("cache").GetString(), Is.EqualTo("magcache:e=0.06,k=3"));
     }
 
     [TestCase("trace", "redundancy")]
