@@ -46,6 +46,12 @@ public static class CachePolicyFactory
     private static readonly Dictionary<string, (SpecKey[] Keys, Func<CachePolicyContext, SpecValues, string, ICachePolicy> Create)> FamilyTable =
         new(StringComparer.Ordinal)
         {
+            ["step"] = (
+                [
+                    SpecKey.Whole("n", "one full step every N steps", "3", 1, 50),
+                    SpecKey.Whole("warmup", "full steps before any reuse", "10", 0, 1000),
+                ],
+                (_, v, name) => new FixedStepCachePolicy(name, new FixedStepCacheOptions { Interval = v.Whole("n", 3), Warmup = v.Whole("warmup", 10) })),
             ["teacache"] = (
                 [SpecKey.Number("l1", "accumulated rescaled relative L1 threshold", 0.1, 0, 1, minExclusive: true)],
                 (c, v, name) => TeaCache(name, c, v.Number("l1", 0.1))),
