@@ -69,6 +69,7 @@ public static class CachePolicyFactory
                     SpecKey.Choice("only", "cache one granularity only", "all", "all", "step", "cfg", "block"),
                     SpecKey.Choice("penalty", "the anti-reuse penalty and age scaling", "on", "on", "off"),
                     SpecKey.Choice("rules", "our refined rules or Algorithm 1 as written", "refined", "refined", "paper"),
+                    SpecKey.Number("scale", "multiplies the profile's thresholds: above 1 caches more", 1, 0, 10, minExclusive: true),
                 ],
                 (c, v, name) => MixCache(name, c, MixCacheOptionsFrom(v))),
             ["fastercache"] = (
@@ -188,6 +189,7 @@ public static class CachePolicyFactory
             "block" => options with { Granularities = CacheGranularities.Block },
             _ => options,
         };
+        options = v.Has("scale") ? options with { ThresholdScale = v.Number("scale", 1) } : options;
         return v.Text("penalty", "on") == "off" ? options with { Penalty = false, AgeScaled = false } : options;
     }
 

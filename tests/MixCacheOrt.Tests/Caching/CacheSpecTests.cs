@@ -65,6 +65,7 @@ public sealed class CacheSpecTests
         Assert.That(From("mixcache:n=4"), Is.EqualTo(MixCacheOptions.Efficiency with { FixedInterval = 4 }));
         Assert.That(From("mixcache:only=step"), Is.EqualTo(MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Step }));
         Assert.That(From("mixcache:penalty=off"), Is.EqualTo(MixCacheOptions.Efficiency with { Penalty = false, AgeScaled = false }));
+        Assert.That(From("mixcache:scale=1.5"), Is.EqualTo(MixCacheOptions.Efficiency with { ThresholdScale = 1.5 }));
     }
 
     [Test]

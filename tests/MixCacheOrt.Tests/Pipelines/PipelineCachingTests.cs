@@ -40,6 +40,21 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
     }
 
     [Test]
+    public void MixCacheThresholdScale_IsASpeedDial()
+    {
+        // Larger thresholds end the warm-up sooner and lengthen intervals: full steps never increase with the scale.
+        var context = CachePolicyContext.For(this.Package);
+        int FullSteps(string spec) => this.Pipeline
+            .Generate(new GenerationRequest { Prompt = "a blue square moving up", Seed = 3, Steps = 50, Guidance = Guidance }, CachePolicyFactory.Create(spec, context))
+            .Trace.Count(s => s.Decision.Mode == StepMode.Full);
+
+        int[] full = [FullSteps("mixcache:scale=0.5"), FullSteps("mixcache"), FullSteps("mixcache:scale=2")];
+
+        Assert.That(full, Is.Ordered.Descending);
+        Assert.That(full[0], Is.GreaterThan(full[2]), "the dial moves");
+    }
+
+    [Test]
     public void EachModeComputesWhatItShould()
     {
         var policy = new ScriptedCachePolicy(Script, new HashSet<int> { 3, 6, 9 });

@@ -44,6 +44,13 @@ public sealed record MixCacheOptions
     /// </summary>
     public bool AgeScaled { get; init; }
 
+    /// <summary>
+    /// Multiplies the profile's θ, δ1 and δ2 (default 1 = the profile as measured): above 1 the warm-up ends earlier
+    /// and intervals grow (more caching, faster, lower quality), below 1 the reverse. The dial for speed/quality
+    /// frontiers (<c>mixcache:scale=2</c>).
+    /// </summary>
+    public double ThresholdScale { get; init; } = 1;
+
     /// <summary>Block-cache candidates; null = the model's defaults (1/4, 1/2, 3/4 of depth).</summary>
     public IReadOnlyList<int>? BlockCandidates { get; init; }
 

@@ -58,8 +58,10 @@ public sealed class MixCachePolicy : ICachePolicy
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ThresholdScale);
         this.Name = name;
-        this.profile = profile;
+        double s = options.ThresholdScale;
+        this.profile = s == 1 ? profile : profile with { Theta = profile.Theta * s, Delta1 = profile.Delta1 * s, Delta2 = profile.Delta2 * s };
         this.options = options;
         this.candidates = [.. options.BlockCandidates ?? defaultCandidates];
         this.BlockCandidates = (options.Granularities & CacheGranularities.Block) != 0 ? this.candidates.ToHashSet() : new HashSet<int>();
