@@ -31,12 +31,16 @@ internal static class EvalCommand
                 $"Default: {string.Join(", ", EvaluationMethods.Defaults(CachePolicyFactory.Names))}. Each is {CachePolicyFactory.Help}.",
         };
         var ablation = new Option<bool>("--ablation") { Description = $"Compare the ablation set instead: {string.Join(", ", EvaluationMethods.Ablation)}." };
+        var sweep = new Option<bool>("--sweep")
+        {
+            Description = $"Trace each family's quality/speed frontier (5+ settings from about 1.3x to 4x); --methods then names families ({string.Join(", ", FrontierSweep.Points.Keys)}; default all).",
+        };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: eval-<time> in the current directory). Must not exist." };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
         var execution = new ExecutionOptions();
         var command = new Command("eval", "Compare cache policies with full compute: speedup, latency, PSNR, SSIM, prompt adherence (Table 1 / Table 2).")
         {
-            model, prompts, seeds, methods, ablation, output, steps,
+            model, prompts, seeds, methods, ablation, sweep, output, steps,
         };
         execution.AddTo(command);
         command.SetAction(parse =>
@@ -48,6 +52,7 @@ internal static class EvalCommand
                 Seeds = parse.GetValue(seeds) ?? "1,2",
                 Methods = parse.GetValue(methods),
                 Ablation = parse.GetValue(ablation),
+                Sweep = parse.GetValue(sweep),
                 Out = parse.GetValue(output),
                 Steps = parse.GetValue(steps),
                 Execution = execution.Read(parse),
@@ -165,12 +170,13 @@ internal static class EvalCommand
         IReadOnlyList<string> methods;
         try
         {
-            if (o.Ablation && o.Methods is not null)
+            if (o.Ablation && (o.Methods is not null || o.Sweep))
             {
-                throw new UsageException("give either --methods or --ablation, not both");
+                throw new UsageException("give either --methods or --ablation, not both (and --ablation not with --sweep)");
             }
 
-            methods = o.Ablation ? EvaluationMethods.Resolve(EvaluationMethods.Ablation, CachePolicyFactory.Names)
+            methods = o.Sweep ? FrontierSweep.Expand(o.Methods is null ? [] : EvaluationMethods.Split(o.Methods))
+                : o.Ablation ? EvaluationMethods.Resolve(EvaluationMethods.Ablation, CachePolicyFactory.Names)
                 : o.Methods is null ? EvaluationMethods.Defaults(CachePolicyFactory.Names)
                 : EvaluationMethods.Resolve(EvaluationMethods.Split(o.Methods), CachePolicyFactory.Names, CachePolicyFactory.Check);
         }
@@ -309,6 +315,9 @@ internal sealed record EvalOptions
     public string? Methods { get; init; }
 
     public bool Ablation { get; init; }
+
+    /// <summary>Trace frontiers: <see cref="Methods"/> names families (<see cref="FrontierSweep"/>).</summary>
+    public bool Sweep { get; init; }
 
     public string? Out { get; init; }
 

@@ -61,6 +61,9 @@ public sealed class EvalCommandTests
     private static IEnumerable<TestCaseData> BadInputs()
     {
         yield return new TestCaseData(new[] { "--methods", "pab", "--ablation" }, "either --methods or --ablation").SetName("MethodsAndAblation");
+        yield return new TestCaseData(new[] { "--sweep", "--ablation" }, "--ablation not with --sweep").SetName("SweepAndAblation");
+        yield return new TestCaseData(new[] { "--sweep", "--methods", "pab,nope" }, "--sweep takes family names").SetName("SweepUnknownFamily");
+        yield return new TestCaseData(new[] { "--methods", "none,teacache:l2=1" }, "teacache has no key 'l2'; allowed keys: l1").SetName("BadSpecInMethods");
         yield return new TestCaseData(new[] { "--methods", "none,,pab" }, "--methods has an empty entry").SetName("EmptyMethod");
         yield return new TestCaseData(new[] { "--seeds", "1,x" }, "--seeds must be comma-separated").SetName("BadSeeds");
         yield return new TestCaseData(new[] { "--steps", "0" }, "--steps must be at least 1").SetName("ZeroSteps");
@@ -216,5 +219,20 @@ public sealed class EvalCommandTests
         Assert.That(Directory.GetFiles(Path.Combine(outDir, HtmlReport.VideoDirectory)), Has.Length.EqualTo(2), "one GIF per run for report.html");
         using SkiaSharp.SKBitmap timeline = SkiaSharp.SKBitmap.Decode(Path.Combine(outDir, "mode_timeline.png"));
         Assert.That((timeline.Width, timeline.Height), Is.EqualTo((1000, 120 + (34 * 2))), "one timeline row per method (none, mixcache-eff)");
+    }
+
+    [Test]
+    public void Sweep_RunsEveryPointOfTheChosenFamilies()
+    {
+        using var temp = new TempDirectory();
+        string outDir = Path.Combine(temp.Path, "eval");
+
+        (int code, _, string error) = RunCli("eval", "--model", ShippedModel.Directory, "--prompts", PromptFile(temp, Prompt),
+            "--seeds", "1", "--sweep", "--methods", "pab", "--steps", "3", "--out", outDir);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, EvaluationOutput.SummaryFile)));
+        Assert.That(json.RootElement.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("method").GetString()),
+            Is.EqualTo(new[] { "none", "pab:skip=2", "pab:skip=3", "pab:skip=4", "pab:skip=6", "pab:skip=8" }));
     }
 }
