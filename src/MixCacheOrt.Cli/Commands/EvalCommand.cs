@@ -31,6 +31,10 @@ internal static class EvalCommand
                 $"Default: {string.Join(", ", EvaluationMethods.Defaults(CachePolicyFactory.Names))}. Each is {CachePolicyFactory.Help}.",
         };
         var ablation = new Option<bool>("--ablation") { Description = $"Compare the ablation set instead: {string.Join(", ", EvaluationMethods.Ablation)}." };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Run slice I of N (I/N, e.g. 1/2): whole (prompt, seed) groups, each with its reference; merge the slices' --out folders with 'mixcache eval merge'.",
+        };
         var sweep = new Option<bool>("--sweep")
         {
             Description = $"Trace each family's quality/speed frontier (5+ settings from about 1.3x to 4x); --methods then names families ({string.Join(", ", FrontierSweep.Points.Keys)}; default all).",
@@ -40,8 +44,9 @@ internal static class EvalCommand
         var execution = new ExecutionOptions();
         var command = new Command("eval", "Compare cache policies with full compute: speedup, latency, PSNR, SSIM, prompt adherence (Table 1 / Table 2).")
         {
-            model, prompts, seeds, methods, ablation, sweep, output, steps,
+            model, prompts, seeds, methods, ablation, sweep, shard, output, steps,
         };
+        command.Subcommands.Add(CreateMerge());
         execution.AddTo(command);
         command.SetAction(parse =>
         {
@@ -53,6 +58,7 @@ internal static class EvalCommand
                 Methods = parse.GetValue(methods),
                 Ablation = parse.GetValue(ablation),
                 Sweep = parse.GetValue(sweep),
+                Shard = parse.GetValue(shard),
                 Out = parse.GetValue(output),
                 Steps = parse.GetValue(steps),
                 Execution = execution.Read(parse),
@@ -117,7 +123,13 @@ internal static class EvalCommand
             stderr.WriteLine($"mixcache eval: warning: {stepWarning}");
         }
 
-        IReadOnlyList<EvaluationJob> jobs = EvaluationRunner.Plan(plan.Prompts, plan.Seeds, plan.Methods);
+        IReadOnlyList<EvaluationJob> jobs = EvaluationShards.Select(EvaluationRunner.Plan(plan.Prompts, plan.Seeds, plan.Methods), plan.Shard.Index, plan.Shard.Count);
+        if (jobs.Count == 0)
+        {
+            stderr.WriteLine($"mixcache eval: slice {plan.Shard.Index}/{plan.Shard.Count} has no (prompt, seed) group ({plan.Prompts.Count * plan.Seeds.Count} in all); use fewer slices");
+            return ExitCodes.Usage;
+        }
+
         var runner = new EvaluationRunner(pipeline, name => CachePolicyFactory.Create(name, policyContext));
         bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
         DateTimeOffset started = DateTimeOffset.UtcNow;
@@ -158,7 +170,7 @@ internal static class EvalCommand
             FinishedUtc = DateTimeOffset.UtcNow,
         };
         EvaluationReport report = EvaluationReport.Create(settings, environment, records);
-        string markdown = EvaluationOutput.Write(plan.OutDir, report);
+        string markdown = EvaluationOutput.Write(plan.OutDir, report, plan.Shard.Index, plan.Shard.Count);
         stdout.Write(markdown);
         stderr.WriteLine($"mixcache eval: wrote {plan.OutDir} ({EvaluationOutput.ResultsFile}, {EvaluationOutput.RunsFile}, " +
             $"{EvaluationOutput.SummaryFile}, {string.Join(", ", EvaluationOutput.PlotFileNames)})");
@@ -232,7 +244,14 @@ internal static class EvalCommand
             throw new UsageException($"the parent directory of --out '{outDir}' does not exist");
         }
 
-        return new Plan(prompts, promptsFile, seeds, methods, outDir);
+        (int Index, int Count) shard = (1, 1);
+        if (o.Shard is not null)
+        {
+            shard = EvaluationShards.ParseShard(o.Shard)
+                ?? throw new UsageException($"--shard must be I/N with 1 <= I <= N, e.g. 1/2 (got '{o.Shard}')");
+        }
+
+        return new Plan(prompts, promptsFile, seeds, methods, outDir, shard);
     }
 
     private static void CheckPrompts(TextToVideoPipeline pipeline, IReadOnlyList<string> prompts)
@@ -297,7 +316,43 @@ internal static class EvalCommand
             ? token
             : "'" + token.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private sealed record Plan(IReadOnlyList<string> Prompts, string PromptsFile, IReadOnlyList<ulong> Seeds, IReadOnlyList<string> Methods, string OutDir);
+    private sealed record Plan(IReadOnlyList<string> Prompts, string PromptsFile, IReadOnlyList<ulong> Seeds, IReadOnlyList<string> Methods, string OutDir,
+        (int Index, int Count) Shard);
+
+    /// <summary><c>mixcache eval merge DIR... --out X</c>: one report from the --out folders of every slice of an evaluation.</summary>
+    private static Command CreateMerge()
+    {
+        var inputs = new Argument<string[]>("slices") { Description = "The --out folders of 'mixcache eval --shard i/n' runs (all n of them).", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory of the merged report (must not exist).", Required = true };
+        var merge = new Command("merge", "Merge the outputs of 'mixcache eval --shard i/n' into one report (the same table as one unsharded run).") { inputs, output };
+        merge.SetAction(parse => Merge(parse.GetValue(inputs) ?? [], parse.GetValue(output)!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        return merge;
+    }
+
+    internal static int Merge(IReadOnlyList<string> slices, string outDir, TextWriter stdout, TextWriter stderr)
+    {
+        string target = Path.GetFullPath(outDir);
+        if (Directory.Exists(target) || File.Exists(target))
+        {
+            stderr.WriteLine($"mixcache eval merge: output directory '{target}' already exists; choose another --out or remove it");
+            return ExitCodes.Usage;
+        }
+
+        EvaluationReport report;
+        try
+        {
+            report = EvaluationShards.Merge([.. slices.Select(EvaluationShards.Read)]);
+        }
+        catch (InvalidDataException e)
+        {
+            stderr.WriteLine($"mixcache eval merge: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        stdout.Write(EvaluationOutput.Write(target, report));
+        stderr.WriteLine($"mixcache eval merge: wrote {target} from {slices.Count} slices ({report.Records.Count} runs)");
+        return ExitCodes.Success;
+    }
 
     private sealed class UsageException(string message) : Exception(message);
 }
@@ -318,6 +373,9 @@ internal sealed record EvalOptions
 
     /// <summary>Trace frontiers: <see cref="Methods"/> names families (<see cref="FrontierSweep"/>).</summary>
     public bool Sweep { get; init; }
+
+    /// <summary>Run one slice, <c>I/N</c> (<see cref="EvaluationShards"/>); null for the whole evaluation.</summary>
+    public string? Shard { get; init; }
 
     public string? Out { get; init; }
 

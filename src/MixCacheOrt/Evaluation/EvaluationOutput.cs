@@ -8,7 +8,8 @@ namespace MixCacheOrt.Evaluation;
 /// Writes an evaluation's output directory: <see cref="ResultsFile"/>, <see cref="RunsFile"/>,
 /// <see cref="SummaryFile"/> and the plots (<see cref="PlotFiles"/>: quality vs speed, and the mode timeline of every
 /// method on the first prompt and seed, each as PNG and SVG), and <see cref="HtmlReport.FileName"/> with the runs' videos
-/// in <see cref="HtmlReport.VideoDirectory"/>. The directory appears only when every file is complete
+/// in <see cref="HtmlReport.VideoDirectory"/>, and <see cref="EvaluationShards.RecordsFile"/> (what <c>eval merge</c> reads).
+/// The directory appears only when every file is complete
 /// (<see cref="AtomicFile.CreateDirectory"/>); a failure or cancellation leaves no directory behind.
 /// </summary>
 public static class EvaluationOutput
@@ -26,7 +27,11 @@ public static class EvaluationOutput
     /// <summary>Creates <paramref name="directory"/> (which must not exist) with the report files and plots.</summary>
     /// <returns>The text of <see cref="ResultsFile"/>.</returns>
     /// <exception cref="IOException"><paramref name="directory"/> already exists.</exception>
-    public static string Write(string directory, EvaluationReport report)
+    /// <param name="directory">Where to write; must not exist.</param>
+    /// <param name="report">The report.</param>
+    /// <param name="shardIndex">The slice this report is (1-based) of <paramref name="shardCount"/>, recorded in <see cref="EvaluationShards.RecordsFile"/>.</param>
+    /// <param name="shardCount">Number of slices of the evaluation; 1 for a whole run.</param>
+    public static string Write(string directory, EvaluationReport report, int shardIndex = 1, int shardCount = 1)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(report);
@@ -56,6 +61,7 @@ public static class EvaluationOutput
                 }
             }
 
+            EvaluationShards.WriteRecords(temporary, new EvaluationShards.Slice(shardIndex, shardCount, report.Settings, report.Environment, report.Records));
             string html = HtmlReport.Create(report, [QualitySpeedPlot.FileName + ".svg", ModeTimelinePlot.FileName + ".svg"]);
             AtomicFile.WriteAllBytes(Path.Combine(temporary, HtmlReport.FileName), Encoding.UTF8.GetBytes(html));
         });

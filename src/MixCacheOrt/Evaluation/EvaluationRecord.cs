@@ -64,7 +64,8 @@ public sealed record EvaluationRecord
     /// <summary>Steps per cache mode (<see cref="StepModes"/>).</summary>
     public required IReadOnlyDictionary<string, int> StepsPerMode { get; init; }
 
-    /// <summary>The decoded video as an animated GIF (for the HTML report); null when not kept.</summary>
+    /// <summary>The decoded video as an animated GIF (for the HTML report); null when not kept. Not in JSON: files in <c>videos/</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public byte[]? Gif { get; init; }
 
     /// <summary>The mode of every step, in order (<see cref="StepModes.Label"/>), for timelines.</summary>

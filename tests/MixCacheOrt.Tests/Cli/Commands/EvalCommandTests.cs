@@ -62,6 +62,7 @@ public sealed class EvalCommandTests
     {
         yield return new TestCaseData(new[] { "--methods", "pab", "--ablation" }, "either --methods or --ablation").SetName("MethodsAndAblation");
         yield return new TestCaseData(new[] { "--sweep", "--ablation" }, "--ablation not with --sweep").SetName("SweepAndAblation");
+        yield return new TestCaseData(new[] { "--shard", "3/2" }, "--shard must be I/N with 1 <= I <= N, e.g. 1/2 (got '3/2')").SetName("BadShard");
         yield return new TestCaseData(new[] { "--sweep", "--methods", "pab,nope" }, "--sweep takes family names").SetName("SweepUnknownFamily");
         yield return new TestCaseData(new[] { "--methods", "none,teacache:l2=1" }, "teacache has no key 'l2'; allowed keys: l1").SetName("BadSpecInMethods");
         yield return new TestCaseData(new[] { "--methods", "none,,pab" }, "--methods has an empty entry").SetName("EmptyMethod");
@@ -175,7 +176,8 @@ public sealed class EvalCommandTests
             "--seeds", "1", "--methods", "mixcache-eff", "--steps", "40", "--threads", "2", "--out", outDir);
         Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
 
-        string[] files = [EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, .. EvaluationOutput.PlotFileNames, HtmlReport.FileName];
+        string[] files = [EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile, .. EvaluationOutput.PlotFileNames, HtmlReport.FileName,
+            EvaluationShards.RecordsFile];
         Assert.That(Directory.GetFiles(outDir).Select(Path.GetFileName), Is.EquivalentTo(files));
         Assert.That(Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName), Is.EquivalentTo(new[] { "prompts.txt", "eval" }), "no temporary directory left");
 
@@ -234,5 +236,39 @@ public sealed class EvalCommandTests
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, EvaluationOutput.SummaryFile)));
         Assert.That(json.RootElement.GetProperty("methods").EnumerateArray().Select(m => m.GetProperty("method").GetString()),
             Is.EqualTo(new[] { "none", "pab:skip=2", "pab:skip=3", "pab:skip=4", "pab:skip=6", "pab:skip=8" }));
+    }
+
+    [Test]
+    public void TwoSlicesMerged_GiveTheSameTableAsOneRun_TimingsAside()
+    {
+        using var temp = new TempDirectory();
+        string prompts = PromptFile(temp, Prompt, "a blue square moving up");
+        string[] common = ["eval", "--model", ShippedModel.Directory, "--prompts", prompts, "--seeds", "1", "--methods", "none,mixcache-eff,teacache-0.1", "--steps", "6"];
+        string whole = Path.Combine(temp.Path, "whole"), a = Path.Combine(temp.Path, "a"), b = Path.Combine(temp.Path, "b"), merged = Path.Combine(temp.Path, "merged");
+
+        Assert.That(RunCli([.. common, "--out", whole]).ExitCode, Is.EqualTo(ExitCodes.Success));
+        Assert.That(RunCli([.. common, "--shard", "1/2", "--out", a]).ExitCode, Is.EqualTo(ExitCodes.Success));
+        Assert.That(RunCli([.. common, "--shard", "2/2", "--out", b]).ExitCode, Is.EqualTo(ExitCodes.Success));
+        (int code, _, string error) = RunCli("eval", "merge", b, a, "--out", merged);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+        string[] timing = ["total_ms", "text_encoder_ms", "denoise_ms", "decode_ms", "speedup", "denoise_speedup", "decision_overhead_ms", "overhead_fraction"];
+        List<Dictionary<string, string>> Runs(string dir) =>
+            [.. ReportWritersTests.CsvRecords(File.ReadAllText(Path.Combine(dir, EvaluationOutput.RunsFile)))
+                .Select(r => r.Where(kv => !timing.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value))];
+        Assert.That(Runs(merged), Is.EqualTo(Runs(whole)));
+        Assert.That(Runs(a), Has.Count.EqualTo(3), "one (prompt, seed) group of three methods per slice");
+        Assert.That(Directory.GetFiles(Path.Combine(merged, HtmlReport.VideoDirectory)), Has.Length.EqualTo(6));
+    }
+
+    [Test]
+    public void Merge_OfAFolderWithoutRecords_IsOneLine()
+    {
+        using var temp = new TempDirectory();
+
+        (int code, _, string error) = RunCli("eval", "merge", temp.Path, "--out", Path.Combine(temp.Path, "m"));
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(error.TrimEnd(), Is.EqualTo($"mixcache eval merge: '{temp.Path}' has no records.json; merge takes the --out folders of 'mixcache eval --shard i/n' runs"));
     }
 }
