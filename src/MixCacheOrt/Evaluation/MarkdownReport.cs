@@ -11,7 +11,7 @@ public static class MarkdownReport
 {
     /// <summary>Column headers of the table, in order.</summary>
     public static IReadOnlyList<string> Columns { get; } =
-        ["Method", "Speedup", "Denoise speedup", "Latency (ms)", "PSNR (dB)", "SSIM", "Adherence", "Overhead", "Steps per mode (mean)"];
+        ["Method", "Speedup", "Denoise speedup", "Latency (ms)", "PSNR (dB)", "PSNR p5", "< 30 dB", "SSIM", "Adherence", "Overhead", "Steps per mode (mean)"];
 
     /// <summary>The cell text of a reference PSNR or SSIM (the reference is not compared with itself).</summary>
     public const string ReferenceCell = "— (reference)";
@@ -29,6 +29,7 @@ public static class MarkdownReport
         md.AppendLine();
         md.Append(Footnotes(report));
         md.AppendLine();
+        md.Append(Paired(report));
         md.AppendLine("## Setup");
         md.AppendLine();
         if (s.CommandLine is not null)
@@ -52,7 +53,7 @@ public static class MarkdownReport
         ArgumentNullException.ThrowIfNull(summaries);
         var md = new StringBuilder();
         md.AppendLine($"| {string.Join(" | ", Columns)} |");
-        md.AppendLine("|:--|--:|--:|--:|--:|--:|--:|--:|:--|");
+        md.AppendLine("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|:--|");
         foreach (string[] cells in Rows(summaries))
         {
             md.AppendLine($"| {string.Join(" | ", cells)} |");
@@ -74,6 +75,8 @@ public static class MarkdownReport
                 Speedup(m.MeanDenoiseSpeedup),
                 EvaluationFormat.Fixed(m.MeanTotalMs, 1),
                 Psnr(m),
+                m.PsnrP5 is double p5 ? EvaluationFormat.Fixed(p5, 2) : ReferenceCell,
+                m.ShareBelowPoorPsnr is double poor ? $"{EvaluationFormat.Fixed(100 * poor, 1)}%" : ReferenceCell,
                 m.IsReference ? ReferenceCell : EvaluationFormat.Fixed(m.MeanSsim, 4),
                 $"{EvaluationFormat.Fixed(m.AdherencePercent, 1)}% ({m.AdheringRuns}/{m.Runs})",
                 $"{EvaluationFormat.Fixed(m.MeanOverheadPercent, 2)}%",
@@ -101,6 +104,48 @@ public static class MarkdownReport
             "branch_block = both branches from cached blocks, residual = block-stack residual reused.");
         return md.ToString();
     }
+
+    /// <summary>
+    /// Every method against the first MixCache method of the report, paired per (prompt, seed): mean differences of
+    /// PSNR and speedup with 95% bootstrap intervals. Empty when there is no MixCache method or no other method.
+    /// </summary>
+    public static string Paired(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        string? anchor = report.Settings.Methods.FirstOrDefault(m => m.StartsWith("mixcache", StringComparison.OrdinalIgnoreCase));
+        var runs = report.Records.Where(r => !r.IsReference).ToLookup(r => r.Method, StringComparer.OrdinalIgnoreCase);
+        if (anchor is null || !runs.Contains(anchor))
+        {
+            return string.Empty;
+        }
+
+        var byKey = runs[anchor].ToDictionary(r => (r.Prompt, r.Seed));
+        var md = new StringBuilder();
+        md.AppendLine($"## Paired against {anchor}");
+        md.AppendLine();
+        md.AppendLine($"Per (prompt, seed), method minus {anchor}; mean and 95% percentile-bootstrap interval (10,000 resamples, fixed seed).");
+        md.AppendLine();
+        md.AppendLine("| Method | Pairs | ΔPSNR (dB) | 95% CI | ΔSpeedup | 95% CI |");
+        md.AppendLine("|:--|--:|--:|:--|--:|:--|");
+        foreach (IGrouping<string, EvaluationRecord> method in runs.Where(g => !string.Equals(g.Key, anchor, StringComparison.OrdinalIgnoreCase)))
+        {
+            (EvaluationRecord Other, EvaluationRecord Anchor)[] pairs = [.. method.Where(r => byKey.ContainsKey((r.Prompt, r.Seed))).Select(r => (r, byKey[(r.Prompt, r.Seed)]))];
+            if (pairs.Length == 0)
+            {
+                continue;
+            }
+
+            var psnr = Statistics.PairedBootstrap([.. pairs.Select(p => MethodSummary.CapPsnr(p.Other.Psnr) - MethodSummary.CapPsnr(p.Anchor.Psnr))]);
+            var speed = Statistics.PairedBootstrap([.. pairs.Select(p => p.Other.Speedup - p.Anchor.Speedup)]);
+            md.AppendLine($"| {method.Key} | {pairs.Length} | {Signed(psnr.Mean)} | [{Signed(psnr.Low)}, {Signed(psnr.High)}] | " +
+                $"{Signed(speed.Mean)} | [{Signed(speed.Low)}, {Signed(speed.High)}] |");
+        }
+
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    private static string Signed(double value) => (value >= 0 ? "+" : "−") + EvaluationFormat.Fixed(Math.Abs(value), 2);
 
     private static string IdenticalNote(IReadOnlyList<MethodSummary> summaries)
     {

@@ -63,6 +63,15 @@ public sealed record MethodSummary
     /// <summary>Largest cache footprint of any run (bytes).</summary>
     public required long PeakCacheBytes { get; init; }
 
+    /// <summary>5th percentile of the per-run PSNR (identical runs at the cap); null for the reference.</summary>
+    public double? PsnrP5 { get; init; }
+
+    /// <summary>Share of runs (0–1) below <see cref="PoorPsnrDb"/>; null for the reference.</summary>
+    public double? ShareBelowPoorPsnr { get; init; }
+
+    /// <summary>The PSNR under which a run counts as poor in the reports (a visibly different video).</summary>
+    public const double PoorPsnrDb = 30;
+
     /// <summary>Mean over runs of the bytes moved between host and ORT values per denoising step.</summary>
     public double MeanHostDeviceBytesPerStep { get; init; }
 
@@ -110,6 +119,8 @@ public sealed record MethodSummary
             MeanStepsPerMode = modes.ToDictionary(m => m, m => runs.Average(r => (double)r.StepsPerMode.GetValueOrDefault(m))),
             MeanIdealSpeedup = ideal.Length == 0 ? null : ideal.Average(),
             PeakCacheBytes = runs.Max(r => r.CacheBytesPeak),
+            PsnrP5 = reference ? null : Statistics.Percentile([.. runs.Select(r => CapPsnr(r.Psnr))], 5),
+            ShareBelowPoorPsnr = reference ? null : (double)runs.Count(r => r.Psnr < PoorPsnrDb) / runs.Count,
             MeanHostDeviceBytesPerStep = runs.Average(r => r.Steps == 0 ? 0 : (double)r.HostDeviceBytes / r.Steps),
             MeanStepMsPerMode = StepModes.Order(runs.SelectMany(r => r.MeanStepMsPerMode.Keys))
                 .ToDictionary(m => m, m => runs.Where(r => r.MeanStepMsPerMode.ContainsKey(m)).Average(r => r.MeanStepMsPerMode[m])),

@@ -110,4 +110,16 @@ public sealed class MethodSummaryTests
     {
         Assert.Throws<ArgumentException>(() => MethodSummary.Summarize("pab", []));
     }
+
+    [Test]
+    public void WorstCases_FifthPercentileAndShareBelow30Db()
+    {
+        // teacache-0.1 in EvaluationTestData: identical (capped at 100 dB) and 20 dB. p5 = 20 + 0.05 · 80 = 24; 1 of 2 below 30 dB.
+        MethodSummary tea = MethodSummary.Aggregate(Records()).Single(s => s.Method == "teacache-0.1");
+        MethodSummary none = MethodSummary.Aggregate(Records()).Single(s => s.Method == "none");
+
+        Assert.That(tea.PsnrP5, Is.EqualTo(24).Within(1e-9));
+        Assert.That(tea.ShareBelowPoorPsnr, Is.EqualTo(0.5));
+        Assert.That((none.PsnrP5, none.ShareBelowPoorPsnr), Is.EqualTo(((double?)null, (double?)null)), "the reference has no PSNR");
+    }
 }

@@ -193,7 +193,7 @@ public sealed class ReportWritersTests
     public void MarkdownTableHasOneRowPerMethodAndTheReferenceConvention()
     {
         string md = MarkdownReport.Create(Report());
-        string[] tableRows = [.. md.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal))];
+        string[] tableRows = [.. md.Split('\n').SkipWhile(l => !l.StartsWith("| ", StringComparison.Ordinal)).TakeWhile(l => l.StartsWith('|')).Where(l => l.StartsWith("| ", StringComparison.Ordinal))];
         Assert.That(tableRows, Has.Length.EqualTo(4), "header + 3 methods");
         Assert.That(tableRows[0], Does.Contain("Speedup").And.Contain("Latency (ms)").And.Contain("PSNR (dB)").And.Contain("SSIM").And.Contain("Adherence").And.Contain("Steps per mode"));
         string[] none = Cells(tableRows[1]);
@@ -204,10 +204,22 @@ public sealed class ReportWritersTests
             Assert.That(none[0], Is.EqualTo("none (reference)"));
             Assert.That(none[4], Is.EqualTo(MarkdownReport.ReferenceCell));
             Assert.That(none[1], Is.EqualTo("1.00×"));
-            Assert.That(eff, Is.EqualTo(new[] { "mixcache-eff", "3.00×", "3.03×", "400.0", "35.00", "0.9850", "50.0% (1/2)", "1.50%", "full 4 · step 5 · block 1" }));
+            // PSNR 30 and 40 dB: 5th percentile 30 + 0.05 · 10 = 30.5, none below 30 dB.
+            Assert.That(eff, Is.EqualTo(new[] { "mixcache-eff", "3.00×", "3.03×", "400.0", "35.00", "30.50", "0.0%", "0.9850", "50.0% (1/2)", "1.50%", "full 4 · step 5 · block 1" }));
             Assert.That(tea[4], Is.EqualTo("60.00 †"), "partly identical: capped mean, marked");
             Assert.That(md, Does.Contain("100 dB").And.Contain("teacache-0.1 1/2 runs"));
         });
+    }
+
+    [Test]
+    public void PairedTable_GivesMeanDifferencesAgainstTheFirstMixCacheMethod_WithBootstrapIntervals()
+    {
+        // teacache-0.1 vs mixcache-eff per (prompt, seed): PSNR 100 (identical, capped) - 30 = +70 and 20 - 40 = -20;
+        // speedup 1 - 2 = -1 and 1.5 - 4 = -2.5. Two pairs: the bootstrap interval spans both values.
+        string md = MarkdownReport.Paired(Report());
+
+        Assert.That(md, Does.StartWith("## Paired against mixcache-eff"));
+        Assert.That(md, Does.Contain("| teacache-0.1 | 2 | +25.00 | [−20.00, +70.00] | −1.75 | [−2.50, −1.00] |"));
     }
 
     [Test]
