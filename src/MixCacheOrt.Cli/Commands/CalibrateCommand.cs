@@ -32,6 +32,7 @@ internal static class CalibrateCommand
             TextWriter stderr = parse.InvocationConfiguration.Error;
             string modelDir = parse.GetValue(model) ?? ModelLocator.DefaultModelDirectory();
             (IReadOnlyList<(string Prompt, ulong Seed)> runs, string? runError) = runOptions.Resolve(parse, modelDir);
+            runError ??= Evaluation.PromptSplit.TestSetUse(modelDir, runs, "calibrate");
             if (runError is not null)
             {
                 stderr.WriteLine($"mixcache calibrate: {runError}");

@@ -24,7 +24,13 @@ internal static class EvalCommand
     {
         var model = new Option<string?>("--model", "-m") { Description = "Model package directory (default: models/tiny-wan)." };
         var prompts = new Option<FileInfo?>("--prompts") { Description = "Prompts, one per line; blank lines and # comments are skipped (default: <model>/prompts/eval.txt)." };
-        var seeds = new Option<string>("--seeds") { Description = "Comma-separated noise seeds.", DefaultValueFactory = _ => "1,2" };
+        var seeds = new Option<string?>("--seeds") { Description = "Comma-separated noise seeds (default: the split's, 1,2 for dev)." };
+        var split = new Option<string>("--split")
+        {
+            Description = "Prompt set: dev (<model>/prompts/eval.txt, seeds 1,2; for tuning) or test (prompts/test.txt, seeds 101,102,103; frozen, for reported tables).",
+            DefaultValueFactory = _ => "dev",
+        };
+        split.AcceptOnlyFromAmong("dev", "test");
         var methods = new Option<string?>("--methods")
         {
             Description = "Comma-separated cache policies to compare with full compute ('none' always runs first as the reference). " +
@@ -44,7 +50,7 @@ internal static class EvalCommand
         var execution = new ExecutionOptions();
         var command = new Command("eval", "Compare cache policies with full compute: speedup, latency, PSNR, SSIM, prompt adherence (Table 1 / Table 2).")
         {
-            model, prompts, seeds, methods, ablation, sweep, shard, output, steps,
+            model, prompts, seeds, split, methods, ablation, sweep, shard, output, steps,
         };
         command.Subcommands.Add(CreateMerge());
         execution.AddTo(command);
@@ -54,7 +60,8 @@ internal static class EvalCommand
             {
                 Model = parse.GetValue(model),
                 PromptsFile = parse.GetValue(prompts)?.FullName,
-                Seeds = parse.GetValue(seeds) ?? "1,2",
+                Seeds = parse.GetValue(seeds),
+                Split = parse.GetValue(split) ?? "dev",
                 Methods = parse.GetValue(methods),
                 Ablation = parse.GetValue(ablation),
                 Sweep = parse.GetValue(sweep),
@@ -204,7 +211,14 @@ internal static class EvalCommand
             throw new UsageException($"--methods has an empty entry ('{o.Methods}'); give comma-separated names, e.g. --methods none,mixcache-eff");
         }
 
-        if (!SeedList.TryParse(o.Seeds, out IReadOnlyList<ulong> seeds, out string? seedError))
+        bool test = o.Split == "test";
+        if (test && (o.PromptsFile is not null || o.Seeds is not null))
+        {
+            throw new UsageException("--split test fixes the prompts and seeds (prompts/test.txt, seeds 101,102,103); leave out --prompts and --seeds");
+        }
+
+        string seedText = o.Seeds ?? string.Join(",", test ? PromptSplit.TestSeeds : PromptSplit.DevelopmentSeeds);
+        if (!SeedList.TryParse(seedText, out IReadOnlyList<ulong> seeds, out string? seedError))
         {
             throw new UsageException(seedError!);
         }
@@ -219,7 +233,7 @@ internal static class EvalCommand
             throw new UsageException(executionError);
         }
 
-        string promptsFile = o.PromptsFile ?? Path.GetFullPath(Path.Combine(modelDir, "prompts", "eval.txt"));
+        string promptsFile = o.PromptsFile ?? Path.GetFullPath(test ? PromptSplit.TestPromptsFile(modelDir) : PromptSplit.DevelopmentPromptsFile(modelDir));
         if (!File.Exists(promptsFile))
         {
             throw new UsageException(o.PromptsFile is null
@@ -364,7 +378,11 @@ internal sealed record EvalOptions
 
     public string? PromptsFile { get; init; }
 
-    public string Seeds { get; init; } = "1,2";
+    /// <summary>Comma-separated seeds; null = the split's.</summary>
+    public string? Seeds { get; init; }
+
+    /// <summary><c>dev</c> (default) or <c>test</c> (<see cref="PromptSplit"/>).</summary>
+    public string Split { get; init; } = "dev";
 
     /// <summary>Comma-separated method names; null = the default set.</summary>
     public string? Methods { get; init; }

@@ -31,6 +31,7 @@ internal static class ProfileCommand
             TextWriter stderr = parse.InvocationConfiguration.Error;
             string modelDir = parse.GetValue(model) ?? ModelLocator.DefaultModelDirectory();
             (IReadOnlyList<(string Prompt, ulong Seed)> runs, string? runError) = runOptions.Resolve(parse, modelDir);
+            runError ??= Evaluation.PromptSplit.TestSetUse(modelDir, runs, "profile");
             if (runError is not null)
             {
                 stderr.WriteLine($"mixcache profile: {runError}");

@@ -13,6 +13,8 @@ public sealed class CalibrateAndProfileCommandTests
     [TestCase("calibrate", "--input", "q", "--input")]
     [TestCase("profile", "--count", "0", "--count")]
     [TestCase("profile", "--prompts", "/nonexistent/prompts.txt", "prompts.txt")]
+    [TestCase("profile", "--seeds", "102", "seed 102 is a test-set seed (101, 102, 103); profile uses development seeds only")]
+    [TestCase("calibrate", "--seeds", "1,103", "seed 103 is a test-set seed (101, 102, 103); calibrate uses development seeds only")]
     public void BadRunOptionsAreUsageErrorsNamingTheOption(string command, string option, string value, string named)
     {
         using var dir = new TempDirectory();
@@ -20,6 +22,21 @@ public sealed class CalibrateAndProfileCommandTests
         (int exitCode, string error) = Run(command, "--model", ShippedModel.Directory, option, value, "--out", target);
         Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain(named));
+        Assert.That(File.Exists(target), Is.False);
+    }
+
+    [TestCase("profile")]
+    [TestCase("calibrate")]
+    public void TestPrompts_AreRefused(string command)
+    {
+        using var dir = new TempDirectory();
+        string target = Path.Combine(dir.Path, "out.json");
+        string testFile = Path.Combine(ShippedModel.Directory, "prompts", "test.txt");
+
+        (int exitCode, string error) = Run(command, "--model", ShippedModel.Directory, "--prompts", testFile, "--count", "1", "--out", target);
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(error, Does.Contain("is in the frozen test set").And.Contain($"{command} uses development prompts only"));
         Assert.That(File.Exists(target), Is.False);
     }
 

@@ -62,6 +62,7 @@ public sealed class EvalCommandTests
     {
         yield return new TestCaseData(new[] { "--methods", "pab", "--ablation" }, "either --methods or --ablation").SetName("MethodsAndAblation");
         yield return new TestCaseData(new[] { "--sweep", "--ablation" }, "--ablation not with --sweep").SetName("SweepAndAblation");
+        yield return new TestCaseData(new[] { "--split", "test", "--seeds", "1" }, "--split test fixes the prompts and seeds").SetName("TestSplitWithSeeds");
         yield return new TestCaseData(new[] { "--shard", "3/2" }, "--shard must be I/N with 1 <= I <= N, e.g. 1/2 (got '3/2')").SetName("BadShard");
         yield return new TestCaseData(new[] { "--sweep", "--methods", "pab,nope" }, "--sweep takes family names").SetName("SweepUnknownFamily");
         yield return new TestCaseData(new[] { "--methods", "none,teacache:l2=1" }, "teacache has no key 'l2'; allowed keys: l1").SetName("BadSpecInMethods");
