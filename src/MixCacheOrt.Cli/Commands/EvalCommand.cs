@@ -290,10 +290,11 @@ internal static class EvalCommand
     {
         stderr.WriteLine($"mixcache eval: {jobs.Count} runs of {stepCount} steps, after one untimed warm-up");
         runner.WarmUp(warmupPrompt, Math.Min(WarmupSteps, stepCount), cancellationToken);
+        int done = 0; // position in this run (a slice's jobs keep their global indices)
         var observer = new EvaluationObserver
         {
             JobCompleted = (job, r) => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{job.Index + 1}/{jobs.Count}] {job.Method}, seed {job.Seed}, '{job.Prompt}': {r.TotalMs:F1} ms, {r.Speedup:F2}x, " +
+                $"[{++done}/{jobs.Count}] {job.Method}, seed {job.Seed}, '{job.Prompt}': {r.TotalMs:F1} ms, {r.Speedup:F2}x, " +
                 $"PSNR {(r.IsReference ? "reference" : r.IdenticalToReference ? "identical" : $"{r.Psnr:F2} dB")}")),
         };
         return runner.Run(jobs, steps, observer, cancellationToken);
@@ -312,9 +313,10 @@ internal static class EvalCommand
                 ProgressTask task = ctx.AddTask("warm-up (untimed)", autoStart: false, maxValue: (double)jobs.Count * stepCount);
                 runner.WarmUp(warmupPrompt, Math.Min(WarmupSteps, stepCount), cancellationToken);
                 task.StartTask();
+                int started = 0;
                 var observer = new EvaluationObserver
                 {
-                    JobStarting = job => task.Description = Markup.Escape($"[{job.Index + 1}/{jobs.Count}] {job.Method} · seed {job.Seed} · {Shorten(job.Prompt, 40)}"),
+                    JobStarting = job => task.Description = Markup.Escape($"[{++started}/{jobs.Count}] {job.Method} · seed {job.Seed} · {Shorten(job.Prompt, 40)}"),
                     Step = _ => task.Increment(1),
                 };
                 records = runner.Run(jobs, steps, observer, cancellationToken);

@@ -85,12 +85,12 @@ public sealed class EvaluationRunner
         return jobs;
     }
 
-    /// <summary>The run's frames as a small GIF (2× nearest-neighbour upscale) for the HTML report.</summary>
+    /// <summary>The run's frames as a small GIF (native size; the page scales it up) for the HTML report.</summary>
     private byte[] Gif(GenerationResult result)
     {
         Models.ModelGeometry g = this.pipeline.Package.Manifest.Geometry;
         using var stream = new MemoryStream();
-        Media.GifWriter.Write(stream, new Media.VideoFrames(g.Frames, g.Height, g.Width, result.Frames), delayCs: Math.Max(1, 100 / Math.Max(1, g.Fps)), scale: 2);
+        Media.GifWriter.Write(stream, new Media.VideoFrames(g.Frames, g.Height, g.Width, result.Frames), delayCs: Math.Max(1, 100 / Math.Max(1, g.Fps)), scale: 1);
         return stream.ToArray();
     }
 

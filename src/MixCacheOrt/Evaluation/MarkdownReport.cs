@@ -30,6 +30,7 @@ public static class MarkdownReport
         md.Append(Footnotes(report));
         md.AppendLine();
         md.Append(Paired(report));
+        md.Append(MatchedSpeed(report));
         md.AppendLine("## Setup");
         md.AppendLine();
         if (s.CommandLine is not null)
@@ -139,6 +140,44 @@ public static class MarkdownReport
             var speed = Statistics.PairedBootstrap([.. pairs.Select(p => p.Other.Speedup - p.Anchor.Speedup)]);
             md.AppendLine($"| {method.Key} | {pairs.Length} | {Signed(psnr.Mean)} | [{Signed(psnr.Low)}, {Signed(psnr.High)}] | " +
                 $"{Signed(speed.Mean)} | [{Signed(speed.Low)}, {Signed(speed.High)}] |");
+        }
+
+        md.AppendLine();
+        return md.ToString();
+    }
+
+    /// <summary>Speedups at which <see cref="MatchedSpeed"/> reads the frontiers.</summary>
+    public static IReadOnlyList<double> MatchedSpeedups { get; } = [2.0, 2.5, 3.0];
+
+    /// <summary>
+    /// Each family's PSNR at 2×, 2.5× and 3× (interpolated along its settings, <see cref="FrontierAnalysis"/>) with 95%
+    /// bootstrap intervals; empty unless some family has two or more settings in the report.
+    /// </summary>
+    public static string MatchedSpeed(EvaluationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        bool frontier = report.Records.Where(r => r.Method.Contains(':', StringComparison.Ordinal))
+            .GroupBy(r => FrontierSweep.FamilyOf(r.Method)).Any(g => g.Select(r => r.Method).Distinct().Count() >= 2);
+        if (!frontier)
+        {
+            return string.Empty;
+        }
+
+        IReadOnlyList<FrontierAnalysis.Point> points = FrontierAnalysis.AtSpeeds(report.Records, MatchedSpeedups);
+        var md = new StringBuilder();
+        md.AppendLine("## PSNR at matched speed");
+        md.AppendLine();
+        md.AppendLine("Each family's frontier (its settings' mean end-to-end speedup and mean PSNR) read at the speedup by linear " +
+            "interpolation; 95% interval from 2,000 bootstrap resamples of the (prompt, seed) groups, the same for every family. " +
+            "— = the family's settings do not reach that speed.");
+        md.AppendLine();
+        md.AppendLine("| Family | " + string.Join(" | ", MatchedSpeedups.Select(x => $"PSNR at {EvaluationFormat.Number(x, 1)}×")) + " |");
+        md.AppendLine("|:--|" + string.Concat(MatchedSpeedups.Select(_ => "--:|")));
+        foreach (IGrouping<string, FrontierAnalysis.Point> family in points.GroupBy(p => p.Family))
+        {
+            md.AppendLine($"| {family.Key} | " + string.Join(" | ", family.Select(p => p.Psnr is double v
+                ? $"{EvaluationFormat.Fixed(v, 2)} [{EvaluationFormat.Fixed(p.Low ?? v, 2)}, {EvaluationFormat.Fixed(p.High ?? v, 2)}]"
+                : "—")) + " |");
         }
 
         md.AppendLine();
