@@ -39,7 +39,11 @@ public static class EvaluationOutput
         string csv = RunsCsv.Create(report.Records);
         string json = SummaryJson.CreateText(report) + "\n";
         EvaluationSettings s = report.Settings;
-        string title = $"Quality vs speed: {s.ModelName}, {EvaluationFormat.Count(s.Prompts.Count, "prompt")} × {EvaluationFormat.Count(s.Seeds.Count, "seed")}, {s.Steps} steps";
+        int groups = report.Records.Select(r => (r.Prompt, r.Seed)).Distinct().Count();
+        string scope = groups < s.Prompts.Count * s.Seeds.Count
+            ? $"slice {shardIndex}/{shardCount}: {EvaluationFormat.Count(groups, "prompt/seed group")}"
+            : $"{EvaluationFormat.Count(s.Prompts.Count, "prompt")} × {EvaluationFormat.Count(s.Seeds.Count, "seed")}";
+        string title = $"Quality vs speed: {s.ModelName}, {scope}, {s.Steps} steps";
         ScottPlot.Plot quality = QualitySpeedPlot.Create(report.Summaries, title);
         EvaluationRecord? first = report.Records.FirstOrDefault();
         List<(string, IReadOnlyList<string>)> timeline = first is null ? [] :
