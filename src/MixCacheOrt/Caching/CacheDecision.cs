@@ -31,7 +31,13 @@ public enum StepMode
 /// <summary>A policy's decision for one step.</summary>
 /// <param name="Mode">What to run.</param>
 /// <param name="Block">For <see cref="StepMode.BlockReuse"/> and <see cref="StepMode.BranchBlockReuse"/>: the block whose cached output is injected (blocks after it run).</param>
-public readonly record struct CacheDecision(StepMode Mode, int Block = -1)
+/// <param name="Forecast">
+/// Forecast instead of reuse (TaylorSeer, order 1): what the mode would reuse — the step output, Δcfg, the block output
+/// or the block-stack residual — is extrapolated from its last two computed values by the step distance
+/// (<see cref="Numerics.Forecast"/>); with one computed value it is reused as is. Needs <see cref="CacheNeeds.Forecast"/>;
+/// ignored for <see cref="StepMode.Full"/> and <see cref="StepMode.BranchBlockReuse"/>.
+/// </param>
+public readonly record struct CacheDecision(StepMode Mode, int Block = -1, bool Forecast = false)
 {
     public static CacheDecision Full => new(StepMode.Full);
 
@@ -45,8 +51,13 @@ public readonly record struct CacheDecision(StepMode Mode, int Block = -1)
 
     public static CacheDecision ReuseResidual => new(StepMode.ResidualReuse);
 
-    /// <summary>Short label for traces: full, step, cfg, block_10.</summary>
-    public override string ToString() => this.Mode switch
+    /// <summary>This decision with <see cref="Forecast"/> set where the mode can forecast (not full, not branch blocks).</summary>
+    public CacheDecision Forecasting() => this.Mode is StepMode.Full or StepMode.BranchBlockReuse ? this : this with { Forecast = true };
+
+    /// <summary>Short label for traces: full, step, cfg, block_10, forecast_step, forecast_block_10.</summary>
+    public override string ToString() => this.Forecast && this.Mode is not (StepMode.Full or StepMode.BranchBlockReuse) ? "forecast_" + this.Label() : this.Label();
+
+    private string Label() => this.Mode switch
     {
         StepMode.Full => "full",
         StepMode.StepReuse => "step",

@@ -62,6 +62,12 @@ public enum CacheNeeds
 
     /// <summary>The 6-way time projection <c>e0</c> of every step (<see cref="ICachePolicy.SetTimeEmbeddings"/>).</summary>
     TimeProjection = 8,
+
+    /// <summary>
+    /// The two last computed values of what is cached (full outputs, Δcfg, residuals, block outputs) are kept, for
+    /// decisions with <see cref="CacheDecision.Forecast"/> (twice the cache memory).
+    /// </summary>
+    Forecast = 16,
 }
 
 /// <summary>What the pipeline's feature cache holds at the start of a step.</summary>

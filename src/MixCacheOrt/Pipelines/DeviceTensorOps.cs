@@ -8,8 +8,8 @@ namespace MixCacheOrt.Pipelines;
 /// <summary>
 /// Tensor operations on activations wherever they live (CPU memory or CUDA device memory), done by tiny ONNX graphs
 /// run on the package's execution provider, so no activation passes through managed arrays:
-/// batch slicing (the conditional half of a batch-2 activation), element-wise add/subtract (residual caches) and the
-/// explicit copy to host.
+/// batch slicing (the conditional half of a batch-2 activation), element-wise add/subtract (residual caches),
+/// first-order extrapolation (forecasting caches) and the explicit copy to host.
 /// </summary>
 internal sealed class DeviceTensorOps : IDisposable
 {
@@ -18,6 +18,8 @@ internal sealed class DeviceTensorOps : IDisposable
     private readonly Dictionary<int, InferenceSession> hostCopiers = [];
     private readonly InferenceSession adder;
     private readonly InferenceSession subtractor;
+    private readonly InferenceSession extrapolator;
+    private readonly float[] factor = new float[1];
     private readonly OrtMemoryInfo activationMemory;
     private readonly long[] start = new long[1];
     private readonly long[] end = new long[1];
@@ -37,6 +39,7 @@ internal sealed class DeviceTensorOps : IDisposable
 
             this.adder = new InferenceSession(Resource("add_r3.onnx"), options);
             this.subtractor = new InferenceSession(Resource("sub_r3.onnx"), options);
+            this.extrapolator = new InferenceSession(Resource("extrapolate_r3.onnx"), options);
         }
         catch
         {
@@ -71,6 +74,25 @@ internal sealed class DeviceTensorOps : IDisposable
 
     /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
     public OrtValue Subtract(OrtValue a, OrtValue b) => this.Binary(this.subtractor, a, b);
+
+    /// <summary>
+    /// <paramref name="latest"/> + (<paramref name="latest"/> − <paramref name="older"/>) · <paramref name="scale"/> (rank 3,
+    /// equal shapes) as a new value on the activation device: a first-order forecast, where <paramref name="scale"/> is
+    /// the step distance ahead divided by the step distance between the two values. Only the scalar crosses from the host.
+    /// </summary>
+    public OrtValue Extrapolate(OrtValue latest, OrtValue older, float scale)
+    {
+        this.factor[0] = scale;
+        this.Transfers.AddHostToDevice(sizeof(float));
+        using OrtValue factorValue = OrtValues.Tensor(this.factor, 1);
+        using OrtIoBinding binding = this.extrapolator.CreateIoBinding();
+        binding.BindInput("a", latest);
+        binding.BindInput("b", older);
+        binding.BindInput("s", factorValue);
+        binding.BindOutputToDevice("y", this.activationMemory);
+        using OrtOutputs outputs = OrtOutputs.Run(this.extrapolator, binding);
+        return outputs.Take(0);
+    }
 
     private OrtValue Binary(InferenceSession session, OrtValue a, OrtValue b)
     {
@@ -130,6 +152,7 @@ internal sealed class DeviceTensorOps : IDisposable
 
         this.adder?.Dispose();
         this.subtractor?.Dispose();
+        this.extrapolator?.Dispose();
 
         this.slicers.Clear();
         this.hostCopiers.Clear();

@@ -64,9 +64,9 @@ public sealed class TextToVideoPipeline : IDisposable
         TimeSpan textTime = Stopwatch.GetElapsedTime(start);
 
         var trace = new List<StepTrace>(steps);
-        using var cache = new FeatureCache(this.executor.Ops);
         policy.Reset(steps, this.executor.BlockCount);
         CacheNeeds needs = policy.Needs;
+        using var cache = new FeatureCache(this.executor.Ops, history: (needs & CacheNeeds.Forecast) != 0);
         policy.SetTimesteps([.. Enumerable.Range(0, steps).Select(scheduler.Timestep)]);
         TimeSpan full = TimeSpan.Zero, cached = TimeSpan.Zero, overhead = TimeSpan.Zero;
         if ((needs & (CacheNeeds.TimeEmbedding | CacheNeeds.TimeProjection)) != 0)
@@ -89,9 +89,9 @@ public sealed class TextToVideoPipeline : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             long stepStart = Stopwatch.GetTimestamp();
             (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
-            cache.BeginStep();
+            cache.BeginStep(k);
             CacheDecision decision = policy.Decide(k, cache.Availability);
-            decision = Feasible(decision, cache);
+            decision = Feasible(decision, cache, needs);
             long decided = Stopwatch.GetTimestamp();
             float[] guided = guidedBuffers[k % 2];
             float[]? cond = null, uncond = null;
@@ -102,15 +102,16 @@ public sealed class TextToVideoPipeline : IDisposable
             {
                 case StepMode.Full:
                 {
-                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, cache, resumeAfter: null,
+                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, resumeAfter: null, resumeHidden: null,
                         captureResidual: (needs & CacheNeeds.Residual) != 0);
                     pass.Conditional.CopyTo(cond = condBuffer);
                     pass.Unconditional.CopyTo(uncond = uncondBuffer);
                     Guidance.Combine(cond, uncond, (float)guidance, guided);
-                    cache.SetCfgDelta(cond, uncond);
+                    cache.SetCfgDelta(cond, uncond, k);
+                    cache.RecordFullOutput(k, guided);
                     if (pass.Residual is not null)
                     {
-                        cache.SetResidual(pass.TakeResidual());
+                        cache.SetResidual(pass.TakeResidual(), k);
                     }
 
                     if ((needs & CacheNeeds.BranchBlocks) != 0)
@@ -128,6 +129,10 @@ public sealed class TextToVideoPipeline : IDisposable
                     break;
                 }
 
+                case StepMode.StepReuse when decision.Forecast:
+                    cache.ForecastOutput(k, guided);
+                    break;
+
                 case StepMode.StepReuse:
                     cache.LastOutput!.CopyTo(guided, 0);
                     break;
@@ -136,10 +141,11 @@ public sealed class TextToVideoPipeline : IDisposable
                 case StepMode.BranchBlockReuse:
                 {
                     // Both branches from their own caches; the outputs are estimates, so observers see none of them.
+                    using OrtValue? forecastResidual = decision is { Mode: StepMode.ResidualReuse, Forecast: true } ? cache.ForecastResidual(k) : null;
                     using DenoiserOutput pass = decision.Mode == StepMode.ResidualReuse
                         ? this.executor.Run(new DenoiserRequest
                         {
-                            Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2, SkipBlocksResidual = cache.Residual,
+                            Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2, SkipBlocksResidual = forecastResidual ?? cache.Residual,
                         })
                         : this.executor.Run(new DenoiserRequest
                         {
@@ -156,10 +162,17 @@ public sealed class TextToVideoPipeline : IDisposable
                 default:
                 {
                     int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
-                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextCond, policy.BlockCandidates, cache, resume);
+                    using OrtValue? forecastHidden = decision.Forecast && resume is int b ? cache.ForecastBlock(b, k) : null;
+                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextCond, policy.BlockCandidates, resume,
+                        resume is int r ? forecastHidden ?? cache.Block(r) : null);
                     pass.Conditional.CopyTo(cond = condBuffer);
                     uncond = uncondBuffer;
-                    if (!policy.EstimateUnconditional(k, cond, uncond))
+                    if (decision.Forecast)
+                    {
+                        cache.ForecastCfgDelta(k, uncond);
+                        System.Numerics.Tensors.TensorPrimitives.Add(cond, uncond, uncond);
+                    }
+                    else if (!policy.EstimateUnconditional(k, cond, uncond))
                     {
                         System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
                     }
@@ -241,7 +254,7 @@ public sealed class TextToVideoPipeline : IDisposable
     }
 
     /// <summary>One model pass; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
-    private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, FeatureCache cache, int? resumeAfter,
+    private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, int? resumeAfter, OrtValue? resumeHidden,
         bool captureResidual = false) =>
         this.executor.Run(new DenoiserRequest
         {
@@ -251,12 +264,18 @@ public sealed class TextToVideoPipeline : IDisposable
             Batch = (int)context.Shape()[0],
             Capture = capture,
             ResumeAfterBlock = resumeAfter,
-            ResumeHidden = resumeAfter is int block ? cache.Block(block) : null,
+            ResumeHidden = resumeHidden,
             CaptureResidual = captureResidual,
         });
 
-    /// <summary>A decision the cache cannot serve yet (nothing cached) falls back to a full step.</summary>
-    private static CacheDecision Feasible(CacheDecision d, FeatureCache cache) => d.Mode switch
+    /// <summary>
+    /// A decision the cache cannot serve yet (nothing cached) falls back to a full step; a forecast the policy did not
+    /// ask history for (<see cref="CacheNeeds.Forecast"/>) is a plain reuse.
+    /// </summary>
+    private static CacheDecision Feasible(CacheDecision d, FeatureCache cache, CacheNeeds needs) => Servable(
+        d.Forecast && (needs & CacheNeeds.Forecast) == 0 ? d with { Forecast = false } : d, cache);
+
+    private static CacheDecision Servable(CacheDecision d, FeatureCache cache) => d.Mode switch
     {
         StepMode.StepReuse when cache.LastOutput is null => CacheDecision.Full,
         StepMode.CfgReuse when cache.CfgDelta is null => CacheDecision.Full,

@@ -15,7 +15,7 @@ public static class PlotFiles
         return [name + ".png", name + ".svg"];
     }
 
-    /// <summary>One colour per cache mode, the same in every plot (full compute grey, step cache blue, ...).</summary>
+    /// <summary>One colour per cache mode, the same in every plot (full compute grey, step cache blue, ...; a forecast is the light shade of the mode it forecasts).</summary>
     public static Color ModeColor(string mode) => mode switch
     {
         "full" => Color.FromHex("#7f7f7f"),
@@ -24,6 +24,10 @@ public static class PlotFiles
         "block" => Color.FromHex("#2ca02c"),
         "branch_block" => Color.FromHex("#9467bd"),
         "residual" => Color.FromHex("#d62728"),
+        "forecast_step" => Color.FromHex("#aec7e8"),
+        "forecast_cfg" => Color.FromHex("#ffbb78"),
+        "forecast_block" => Color.FromHex("#98df8a"),
+        "forecast_residual" => Color.FromHex("#ff9896"),
         _ => Color.FromHex("#17becf"),
     };
 }

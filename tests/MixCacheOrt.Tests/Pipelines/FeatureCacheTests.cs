@@ -21,7 +21,7 @@ public sealed class FeatureCacheTests
         long steadyStateBytes = 0;
         for (int step = 0; step < 6; step++)
         {
-            cache.BeginStep();
+            cache.BeginStep(step);
             cache.StoreBlocks(new Dictionary<int, OrtValue> { [3] = BlockOutput(step) }, batch: 1);
             long before = GC.GetAllocatedBytesForCurrentThread();
             ReadOnlySpan<float> current = cache.Current(3);
@@ -57,19 +57,89 @@ public sealed class FeatureCacheTests
     {
         using var ops = new DeviceTensorOps(new ExecutionSettings());
         using var cache = new FeatureCache(ops);
-        cache.BeginStep();
+        cache.BeginStep(0);
         cache.StoreBlocks(new Dictionary<int, OrtValue> { [6] = BlockOutput(1) }, batch: 1);
         cache.EndStep(); // no observer read block 6 at this step
-        cache.BeginStep();
+        cache.BeginStep(1);
         cache.StoreBlocks(new Dictionary<int, OrtValue> { [6] = BlockOutput(2) }, batch: 1);
         Assert.That(cache.Previous(6)[0], Is.EqualTo(1));
         Assert.That(cache.Current(6)[0], Is.EqualTo(2));
         cache.EndStep();
 
-        cache.BeginStep(); // block 6 not recomputed: no previous value this step, current unchanged
+        cache.BeginStep(2); // block 6 not recomputed: no previous value this step, current unchanged
         Assert.That(cache.Previous(6).IsEmpty);
         Assert.That(cache.Current(6)[0], Is.EqualTo(2));
         cache.EndStep();
+    }
+
+    [Test]
+    public void WithHistoryEveryCachedQuantityIsForecastToFirstOrderByTheStepDistance()
+    {
+        // Values that are linear in the step (v(k) = k, last element k + 0.5) are forecast exactly by a first-order rule,
+        // whatever the gaps: blocks computed at steps 0 and 2 give v(5) = 5 at step 5.
+        using var ops = new DeviceTensorOps(new ExecutionSettings());
+        using var cache = new FeatureCache(ops, history: true);
+        foreach (int step in new[] { 0, 2 })
+        {
+            cache.BeginStep(step);
+            cache.StoreBlocks(new Dictionary<int, OrtValue> { [6] = BlockOutput(step) }, batch: 1);
+            using OrtValue residual = BlockOutput(step);
+            cache.SetResidual(ops.Add(residual, residual), step); // 2k: the residual is linear too
+            cache.SetCfgDelta(Filled(0), Filled(3 * step), step);
+            cache.RecordFullOutput(step, Filled(step - 1));
+            cache.LastOutput = Filled(step - 1);
+            cache.EndStep();
+        }
+
+        cache.BeginStep(5);
+        using (OrtValue block = cache.ForecastBlock(6, 5)!)
+        {
+            float[] host = ops.ToHost(block);
+            Assert.That(host[0], Is.EqualTo(5f).Within(1e-5));
+            Assert.That(host[^1], Is.EqualTo(5.5f).Within(1e-5));
+        }
+
+        using (OrtValue residual = cache.ForecastResidual(5)!)
+        {
+            Assert.That(ops.ToHost(residual)[0], Is.EqualTo(10f).Within(1e-5));
+        }
+
+        float[] delta = new float[Tokens * Dim], output = new float[Tokens * Dim];
+        cache.ForecastCfgDelta(5, delta);
+        cache.ForecastOutput(5, output);
+        Assert.That(delta, Is.All.EqualTo(15f).Within(1e-4));
+        Assert.That(output, Is.All.EqualTo(4f).Within(1e-5));
+        cache.EndStep();
+    }
+
+    [Test]
+    public void WithoutHistoryForecastsAreTheLastValue()
+    {
+        using var ops = new DeviceTensorOps(new ExecutionSettings());
+        using var cache = new FeatureCache(ops);
+        foreach (int step in new[] { 0, 2 })
+        {
+            cache.BeginStep(step);
+            cache.StoreBlocks(new Dictionary<int, OrtValue> { [6] = BlockOutput(step) }, batch: 1);
+            cache.SetCfgDelta(Filled(0), Filled(3 * step), step);
+            cache.RecordFullOutput(step, Filled(step - 1));
+            cache.LastOutput = Filled(step - 1);
+            cache.EndStep();
+        }
+
+        Assert.That(cache.ForecastBlock(6, 5), Is.Null, "the caller reuses Block(6)");
+        float[] delta = new float[Tokens * Dim], output = new float[Tokens * Dim];
+        cache.ForecastCfgDelta(5, delta);
+        cache.ForecastOutput(5, output);
+        Assert.That(delta, Is.All.EqualTo(6f));
+        Assert.That(output, Is.All.EqualTo(1f));
+    }
+
+    private static float[] Filled(float value)
+    {
+        var data = new float[Tokens * Dim];
+        Array.Fill(data, value);
+        return data;
     }
 
     private static OrtValue BlockOutput(int step)

@@ -3,9 +3,11 @@ using MixCacheOrt.Caching;
 namespace MixCacheOrt.Tests.TestUtilities;
 
 /// <summary>A cache policy that plays back fixed decisions and records what it observed (copies).</summary>
-internal sealed class ScriptedCachePolicy(IReadOnlyList<CacheDecision> script, IReadOnlySet<int> candidates) : ICachePolicy
+internal sealed class ScriptedCachePolicy(IReadOnlyList<CacheDecision> script, IReadOnlySet<int> candidates, CacheNeeds needs = CacheNeeds.None) : ICachePolicy
 {
     public string Name => "scripted";
+
+    public CacheNeeds Needs => needs;
 
     public IReadOnlySet<int> BlockCandidates => candidates;
 

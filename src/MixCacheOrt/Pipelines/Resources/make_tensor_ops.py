@@ -5,6 +5,7 @@ per tensor rank R in {3, 5} (ONNX graph inputs need a rank; all dims are symboli
     slice_batch_rR.onnx  x: float32[R dims], start: int64[1], end: int64[1] -> y = x[start:end] along axis 0
     to_host_rR.onnx      x: float32[R dims] -> y = x  (its output is bound to CPU memory: the copy to host)
     add_r3.onnx / sub_r3.onnx   a, b: float32[3 dims] -> y = a + b / a - b  (residual caches)
+    extrapolate_r3.onnx  a, b: float32[3 dims], s: float32[1] -> y = a + (a - b) * s  (first-order forecasts)
 
 Regenerate (committed; byte-for-byte reproducible):  /usr/bin/python3 src/MixCacheOrt/Pipelines/Resources/make_tensor_ops.py
 """
@@ -44,3 +45,10 @@ for op, name in (("Add", "add_r3"), ("Sub", "sub_r3")):
     b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(3))
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(3))
     save(helper.make_graph([helper.make_node(op, ["a", "b"], ["y"])], name, [a, b], [y]), f"{name}.onnx")
+
+a = helper.make_tensor_value_info("a", TensorProto.FLOAT, dims(3))
+b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(3))
+s = helper.make_tensor_value_info("s", TensorProto.FLOAT, [1])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(3))
+save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["slope"]), helper.make_node("Mul", ["slope", "s"], ["step"]),
+                        helper.make_node("Add", ["a", "step"], ["y"])], "extrapolate_r3", [a, b, s], [y]), "extrapolate_r3.onnx")
