@@ -40,6 +40,8 @@ public static class CachePolicyFactory
         ["pab"] = _ => new PabPolicy("pab", new PabOptions()),
         ["blockdance"] = c => new BlockDancePolicy("blockdance", new BlockDanceOptions(), c.BlockCount),
         ["blockdance-n4"] = c => new BlockDancePolicy("blockdance-n4", new BlockDanceOptions { GroupSize = 4 }, c.BlockCount),
+        ["taylorseer"] = _ => new TaylorSeerPolicy("taylorseer", TaylorSeerOptions.Feature),
+        ["taylorseer-lite"] = _ => new TaylorSeerPolicy("taylorseer-lite", TaylorSeerOptions.Lite),
     };
 
     /// <summary>Families with knobs: each key with its meaning, default and allowed values, and how the policy is built.</summary>
@@ -70,6 +72,10 @@ public static class CachePolicyFactory
                     SpecKey.Choice("penalty", "the anti-reuse penalty and age scaling", "on", "on", "off"),
                     SpecKey.Choice("rules", "our refined rules or Algorithm 1 as written", "refined", "refined", "paper"),
                     SpecKey.Number("scale", "multiplies the profile's thresholds: above 1 caches more", 1, 0, 10, minExclusive: true),
+                    SpecKey.Choice("forecast", "extrapolate what is cached from its last two values instead of reusing it", "off", "off", "on"),
+                    SpecKey.Choice("guard", "full steps while the step distance exceeds 2·θ after the warm-up (late layout changes)", "off", "off", "on"),
+                    new SpecKey("target", "speedup to meet, e.g. 2.5x (budget mode: the intervals follow the budget)", "none",
+                        x => ParseSpeedup(x) is null ? "a speedup above 1 and at most 20, e.g. 2.5x" : null),
                 ],
                 (c, v, name) => MixCache(name, c, MixCacheOptionsFrom(v))),
             ["fastercache"] = (
@@ -94,6 +100,21 @@ public static class CachePolicyFactory
                     WindowStart = v.Number("start", 0.40),
                     WindowEnd = v.Number("end", 0.95),
                 }, c.BlockCount)),
+            ["taylorseer"] = (
+                [
+                    SpecKey.Whole("n", "one computed step every N steps (the others forecast)", "5", 2, 50),
+                    SpecKey.Whole("warmup", "steps computed before any forecast", "3", 0, 1000),
+                    SpecKey.Whole("order", "Taylor order: 1 forecasts, 0 reuses", "1", 0, 1),
+                ],
+                (_, v, name) => new TaylorSeerPolicy(name, TaylorSeerOptionsFrom(v, TaylorSeerOptions.Feature))),
+            ["taylorseer-lite"] = (
+                [
+                    SpecKey.Whole("n", "one computed step every N steps (the others forecast)", "3", 2, 50),
+                    SpecKey.Whole("warmup", "steps computed before any forecast", "6", 0, 1000),
+                    SpecKey.Whole("tail", "last steps always computed", "2", 0, 1000),
+                    SpecKey.Whole("order", "Taylor order: 1 forecasts, 0 reuses", "1", 0, 1),
+                ],
+                (_, v, name) => new TaylorSeerPolicy(name, TaylorSeerOptionsFrom(v, TaylorSeerOptions.Lite))),
         };
 
     /// <summary>The named presets.</summary>
@@ -190,8 +211,27 @@ public static class CachePolicyFactory
             _ => options,
         };
         options = v.Has("scale") ? options with { ThresholdScale = v.Number("scale", 1) } : options;
+        options = v.Text("forecast", "off") == "on" ? options with { Forecast = true } : options;
+        options = v.Text("guard", "off") == "on" ? options with { LayoutGuard = true } : options;
+        options = v.Has("target") ? options with { TargetSpeedup = ParseSpeedup(v.Text("target", "")) } : options;
         return v.Text("penalty", "on") == "off" ? options with { Penalty = false, AgeScaled = false } : options;
     }
+
+    /// <summary>A speedup written as <c>2.5</c> or <c>2.5x</c>, above 1 and at most 20; null otherwise.</summary>
+    internal static double? ParseSpeedup(string text)
+    {
+        string number = text.EndsWith('x') || text.EndsWith('X') ? text[..^1] : text;
+        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double x)
+               && x > 1 && x <= 20 ? x : null;
+    }
+
+    internal static TaylorSeerOptions TaylorSeerOptionsFrom(SpecValues v, TaylorSeerOptions defaults) => defaults with
+    {
+        Interval = v.Whole("n", defaults.Interval),
+        Warmup = v.Whole("warmup", defaults.Warmup),
+        Tail = v.Whole("tail", defaults.Tail),
+        Order = v.Whole("order", defaults.Order),
+    };
 
     internal static MagCacheOptions MagCacheOptionsFrom(SpecValues v, IReadOnlyList<double> ratios) => new()
     {

@@ -51,7 +51,7 @@ public sealed class CacheSpecTests
         string? error = CachePolicyFactory.Check("bogus:x=1").Error;
 
         Assert.That(error, Does.StartWith("unknown cache method 'bogus'; use a preset (none, trace, mixcache-acc"));
-        Assert.That(error, Does.EndWith("or one of step, teacache, magcache, mixcache, fastercache, pab, blockdance with key=value settings"));
+        Assert.That(error, Does.EndWith("or one of step, teacache, magcache, mixcache, fastercache, pab, blockdance, taylorseer, taylorseer-lite with key=value settings"));
     }
 
     [Test]
@@ -66,6 +66,10 @@ public sealed class CacheSpecTests
         Assert.That(From("mixcache:only=step"), Is.EqualTo(MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Step }));
         Assert.That(From("mixcache:penalty=off"), Is.EqualTo(MixCacheOptions.Efficiency with { Penalty = false, AgeScaled = false }));
         Assert.That(From("mixcache:scale=1.5"), Is.EqualTo(MixCacheOptions.Efficiency with { ThresholdScale = 1.5 }));
+        Assert.That(From("mixcache:forecast=on"), Is.EqualTo(MixCacheOptions.Efficiency with { Forecast = true }));
+        Assert.That(From("mixcache:target=2.5x"), Is.EqualTo(MixCacheOptions.Efficiency with { TargetSpeedup = 2.5 }));
+        Assert.That(From("mixcache:target=3"), Is.EqualTo(MixCacheOptions.Efficiency with { TargetSpeedup = 3 }));
+        Assert.That(CachePolicyFactory.Check("mixcache:target=0.5x").Error, Is.EqualTo("mixcache:target must be a speedup above 1 and at most 20, e.g. 2.5x (got '0.5x')"));
     }
 
     [Test]

@@ -51,6 +51,32 @@ public sealed record MixCacheOptions
     /// </summary>
     public double ThresholdScale { get; init; } = 1;
 
+    /// <summary>
+    /// Forecast instead of reuse (ours, after TaylorSeer): every cached mode extrapolates what it would reuse — the step
+    /// output, Δcfg, the block output — to first order from its last two computed values by the step distance
+    /// (<see cref="CacheDecision.Forecast"/>); the choice between modes is the same P = D · I rule (<c>mixcache:forecast=on</c>).
+    /// </summary>
+    public bool Forecast { get; init; }
+
+    /// <summary>
+    /// Budget mode (ours, <c>mixcache:target=2.5x</c>): the end-to-end speedup to meet. The interval rule (eq. 6) is
+    /// replaced by <see cref="MixCacheDecisions.BudgetInterval"/>, which spreads the compute left over the steps left
+    /// given the measured cost of cached steps, and the warm-up ends at the latest when waiting longer would need an
+    /// interval above the preset's largest; the trigger θ and the choice P = D · I are unchanged. Null = no budget.
+    /// </summary>
+    public double? TargetSpeedup { get; init; }
+
+    /// <summary>
+    /// Layout guard (ours, <c>mixcache:guard=on</c>): once caching has started, a full step whose D_step exceeds
+    /// <see cref="GuardFactor"/> · θ means the video is still changing fast (a late layout change, where every cache
+    /// loses the frame); the next step is computed in full too, and so on while D_step stays above. Designed on the
+    /// development set (one in ten mixcache-eff runs fell below 30 dB there).
+    /// </summary>
+    public bool LayoutGuard { get; init; }
+
+    /// <summary>Multiple of θ above which the layout guard spends full steps.</summary>
+    public double GuardFactor { get; init; } = 2;
+
     /// <summary>Block-cache candidates; null = the model's defaults (1/4, 1/2, 3/4 of depth).</summary>
     public IReadOnlyList<int>? BlockCandidates { get; init; }
 

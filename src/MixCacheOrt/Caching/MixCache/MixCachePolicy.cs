@@ -53,6 +53,10 @@ public sealed class MixCachePolicy : ICachePolicy
     private int consecutiveStepReuses;
     private int warmupFloor;
     private CacheDecision next = CacheDecision.Full;
+    private double spent;
+    private bool guarded;
+    private double cachedSpent;
+    private int cachedSteps;
 
     public MixCachePolicy(string name, MixCacheProfile profile, MixCacheOptions options, IReadOnlyList<int> defaultCandidates)
     {
@@ -70,6 +74,14 @@ public sealed class MixCachePolicy : ICachePolicy
     public string Name { get; }
 
     public IReadOnlySet<int> BlockCandidates { get; }
+
+    public CacheNeeds Needs => this.options.Forecast ? CacheNeeds.Forecast : CacheNeeds.None;
+
+    /// <summary>Budget mode: the share of a full step a cached step is assumed to cost before any has run (its running mean after); about what mixcache-eff's cached steps cost on the development set.</summary>
+    internal const double CachedCostPrior = 0.1;
+
+    /// <summary>Budget mode: the largest interval, twice the preset's largest.</summary>
+    private int MaxBudgetInterval => 2 * Math.Max(this.options.Intervals.Low, this.options.FixedInterval ?? 0);
 
     /// <summary>
     /// A warning when a run of <paramref name="steps"/> steps uses a profile measured at another step count: θ, δ1 and
@@ -101,6 +113,10 @@ public sealed class MixCachePolicy : ICachePolicy
             ? (int)Math.Round(this.profile.WarmupFloor() * (double)steps / this.profile.Steps, MidpointRounding.AwayFromZero)
             : 0;
         this.next = CacheDecision.Full;
+        this.spent = 0;
+        this.guarded = false;
+        this.cachedSpent = 0;
+        this.cachedSteps = 0;
     }
 
     public CacheDecision Decide(int step, CacheAvailability cache)
@@ -110,13 +126,27 @@ public sealed class MixCachePolicy : ICachePolicy
             return CacheDecision.Full;
         }
 
+        if (this.guarded)
+        {
+            this.counter = 0; // the guard's full step restarts the interval
+            return CacheDecision.Full;
+        }
+
         this.counter = (this.counter + 1) % this.interval;
-        return this.counter == 0 ? CacheDecision.Full : this.next;
+        return this.counter == 0 ? CacheDecision.Full : this.options.Forecast ? this.next.Forecasting() : this.next;
     }
 
     public void Observe(StepObservation o)
     {
         ArgumentNullException.ThrowIfNull(o);
+        double cost = MixCacheDecisions.Cost(o.Decision, this.blockCount);
+        this.spent += cost;
+        if (o.Decision.Mode != StepMode.Full)
+        {
+            this.cachedSpent += cost;
+            this.cachedSteps++;
+        }
+
         if (o.Decision.Mode == StepMode.Full)
         {
             this.MeasureFullStep(o);
@@ -179,14 +209,27 @@ public sealed class MixCachePolicy : ICachePolicy
 
         if (!this.caching)
         {
-            if (!double.IsNaN(this.stepDistance) && o.Step >= this.warmupFloor && MixCacheDecisions.EndsWarmUp(this.stepDistance, this.profile.Theta))
+            bool triggered = !double.IsNaN(this.stepDistance) && o.Step >= this.warmupFloor && MixCacheDecisions.EndsWarmUp(this.stepDistance, this.profile.Theta);
+            if (this.options.TargetSpeedup is double target)
+            {
+                // Budget mode: the warm-up also ends at the latest step that still lets the largest interval meet the target.
+                triggered |= o.Step + 1 >= MixCacheDecisions.LatestWarmupEnd(this.steps, target, CachedCostPrior, this.MaxBudgetInterval);
+            }
+
+            if (triggered)
             {
                 this.caching = true;
                 this.counter = 0;
+                if (this.options.TargetSpeedup is not null)
+                {
+                    this.interval = this.BudgetInterval(o.Step);
+                }
             }
         }
         else if (this.lastFullOutput is not null)
         {
+            this.guarded = this.options.LayoutGuard && MixCacheDecisions.LayoutMoving(this.stepDistance, this.profile.Theta, this.options.GuardFactor);
+            o.Metrics["guard"] = this.guarded ? 1 : 0;
             double fullDistance = RelativeL1.Distance(o.Output, this.lastFullOutput);
             if (this.options.PerStepFullDistance && o.Step > this.lastFullStep)
             {
@@ -194,8 +237,8 @@ public sealed class MixCachePolicy : ICachePolicy
             }
 
             o.Metrics["D_full"] = fullDistance;
-            this.interval = this.options.FixedInterval
-                ?? MixCacheDecisions.ScaleInterval(fullDistance, this.profile.Delta1, this.profile.Delta2, this.options.Intervals);
+            this.interval = this.options.TargetSpeedup is not null ? this.BudgetInterval(o.Step)
+                : this.options.FixedInterval ?? MixCacheDecisions.ScaleInterval(fullDistance, this.profile.Delta1, this.profile.Delta2, this.options.Intervals);
         }
 
         if (this.lastFullOutput?.Length != o.Output.Length)
@@ -205,6 +248,18 @@ public sealed class MixCachePolicy : ICachePolicy
 
         o.Output.CopyTo(this.lastFullOutput);
         this.lastFullStep = o.Step;
+    }
+
+    /// <summary>The budget interval after step <paramref name="step"/> (0 without a budget: never ends the warm-up).</summary>
+    private int BudgetInterval(int step)
+    {
+        if (this.options.TargetSpeedup is not double target)
+        {
+            return 0;
+        }
+
+        double cachedCost = (this.cachedSpent + CachedCostPrior) / (this.cachedSteps + 1);
+        return MixCacheDecisions.BudgetInterval(this.spent, this.steps - step - 1, this.steps, target, cachedCost, this.MaxBudgetInterval);
     }
 
     private List<ModeScore> Scores(int step)

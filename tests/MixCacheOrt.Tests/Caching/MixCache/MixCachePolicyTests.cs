@@ -240,6 +240,62 @@ public sealed class MixCachePolicyTests
         Assert.That(MixCacheDecisions.ScaleInterval(0.05, 0.05, 0.1, IntervalPreset.Accuracy), Is.EqualTo(3), "delta1 itself is the middle band");
     }
 
+    [TestCase(10, 40, 0.0, 4)] // budget 50/2.5 = 20, 10 left over 40 steps: 0.25 per step → N = 1/0.25
+    [TestCase(10, 40, 0.1, 6)] // (1 − 0.1) / (0.25 − 0.1) = 6
+    [TestCase(5, 30, 0.0, 2)] // 15 left over 30 steps: 0.5 per step → N = 2
+    [TestCase(2, 10, 0.0, 1)] // 18 left over 10 steps: every step can be full
+    [TestCase(19, 30, 0.25, 10)] // 1/30 per step is below a cached step's cost: the largest interval
+    public void BudgetIntervalSpreadsTheComputeLeftOverTheStepsLeft(double spent, int stepsLeft, double cachedCost, int expected) =>
+        Assert.That(MixCacheDecisions.BudgetInterval(spent, stepsLeft, 50, 2.5, cachedCost, 10), Is.EqualTo(expected));
+
+    [TestCase(2.0)]
+    [TestCase(2.5)]
+    [TestCase(3.0)]
+    public void BudgetModeSpendsTheTargetsComputeWhateverTheDistances(double target)
+    {
+        // Distances that keep the warm-up from ending on its own (D_step above θ) and ones that end it at once: either
+        // way the run spends about 50 / target full steps. Costs worked by hand: full 1, cfg 1/2, block b (11 − b)/24.
+        foreach (Func<int, double> distance in new Func<int, double>[] { _ => 0.5, _ => 0.01 })
+        {
+            var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { TargetSpeedup = target }, [3, 6]);
+            List<CacheDecision> decisions = Drive(policy, 50, distance);
+            double spent = decisions.Sum(d => d.Mode switch
+            {
+                StepMode.Full => 1,
+                StepMode.CfgReuse => 0.5,
+                StepMode.BlockReuse => (11 - d.Block) / 24.0,
+                _ => 0,
+            });
+            Assert.That(50 / spent, Is.EqualTo(target).Within(0.1 * target), $"ideal speedup {50 / spent:F2}");
+        }
+    }
+
+    [Test]
+    public void LayoutGuardComputesEveryStepWhileTheStepDistanceStaysAboveTwiceTheta()
+    {
+        // Caching starts early (D_step 0.01 < θ = 0.1); steps 20-29 change the output fast (D_step = 2 per step of gap at
+        // every full step, far above 2θ); from step 30 it is calm again.
+        double D(int k) => k is >= 20 and < 30 ? 2 : 0.01;
+        List<CacheDecision> plain = Drive(new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency, [3, 6]), 45, D);
+        List<CacheDecision> guarded = Drive(new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { LayoutGuard = true }, [3, 6]), 45, D);
+
+        int firstFullInStorm = guarded.FindIndex(20, d => d.Mode == StepMode.Full);
+        Assert.That(guarded.Skip(firstFullInStorm + 1).Take(30 - firstFullInStorm - 1), Is.All.EqualTo(CacheDecision.Full), "full while the layout moves");
+        Assert.That(guarded.Skip(32).Where(d => d.Mode != StepMode.Full), Is.Not.Empty, "caching resumes when it is calm");
+        Assert.That(plain.Skip(21).Take(9).Where(d => d.Mode != StepMode.Full), Is.Not.Empty, "without the guard the storm is cached");
+        Assert.That(guarded.Take(firstFullInStorm + 1), Is.EqualTo(plain.Take(firstFullInStorm + 1)), "the same until the guard fires");
+    }
+
+    [Test]
+    public void ForecastingMixCacheForecastsEveryCachedMode()
+    {
+        var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { Forecast = true }, [3, 6]);
+        List<CacheDecision> decisions = Drive(policy, 30, k => k < 10 ? 0.5 : 0.01);
+        Assert.That(policy.Needs, Is.EqualTo(CacheNeeds.Forecast));
+        Assert.That(decisions.Where(d => d.Mode != StepMode.Full), Is.Not.Empty.And.All.Matches<CacheDecision>(d => d.Forecast));
+        Assert.That(decisions.Where(d => d.Mode == StepMode.Full), Is.All.Matches<CacheDecision>(d => !d.Forecast));
+    }
+
     private sealed class FakeBlocks : IBlockOutputReader
     {
         private readonly Dictionary<int, (float[] Current, float[] Previous)> values = [];
