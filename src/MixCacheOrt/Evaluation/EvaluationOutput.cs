@@ -22,7 +22,8 @@ public static class EvaluationOutput
 
     /// <summary>The plot files every evaluation writes.</summary>
     public static IReadOnlyList<string> PlotFileNames { get; } =
-        [QualitySpeedPlot.FileName + ".png", QualitySpeedPlot.FileName + ".svg", ModeTimelinePlot.FileName + ".png", ModeTimelinePlot.FileName + ".svg"];
+        [QualitySpeedPlot.FileName + ".png", QualitySpeedPlot.FileName + ".svg", QualitySpeedPlot.SsimFileName + ".png", QualitySpeedPlot.SsimFileName + ".svg",
+            ModeTimelinePlot.FileName + ".png", ModeTimelinePlot.FileName + ".svg"];
 
     /// <summary>Creates <paramref name="directory"/> (which must not exist) with the report files and plots.</summary>
     /// <returns>The text of <see cref="ResultsFile"/>.</returns>
@@ -45,6 +46,7 @@ public static class EvaluationOutput
             : $"{EvaluationFormat.Count(s.Prompts.Count, "prompt")} × {EvaluationFormat.Count(s.Seeds.Count, "seed")}";
         string title = $"Quality vs speed: {s.ModelName}, {scope}, {s.Steps} steps";
         ScottPlot.Plot quality = QualitySpeedPlot.Create(report.Summaries, title);
+        ScottPlot.Plot qualitySsim = QualitySpeedPlot.Create(report.Summaries, title, ssim: true);
         EvaluationRecord? first = report.Records.FirstOrDefault();
         List<(string, IReadOnlyList<string>)> timeline = first is null ? [] :
             [.. report.Records.Where(r => r.Prompt == first.Prompt && r.Seed == first.Seed).Select(r => (r.Method, r.ModeSequence))];
@@ -55,6 +57,7 @@ public static class EvaluationOutput
             AtomicFile.WriteAllBytes(Path.Combine(temporary, RunsFile), Encoding.UTF8.GetBytes(csv));
             AtomicFile.WriteAllBytes(Path.Combine(temporary, SummaryFile), Encoding.UTF8.GetBytes(json));
             PlotFiles.Save(quality, temporary, QualitySpeedPlot.FileName, 900, 600);
+            PlotFiles.Save(qualitySsim, temporary, QualitySpeedPlot.SsimFileName, 900, 600);
             PlotFiles.Save(modes, temporary, ModeTimelinePlot.FileName, 1000, 120 + (34 * Math.Max(1, timeline.Count)));
             Directory.CreateDirectory(Path.Combine(temporary, HtmlReport.VideoDirectory));
             for (int i = 0; i < report.Records.Count; i++)
@@ -66,7 +69,7 @@ public static class EvaluationOutput
             }
 
             EvaluationShards.WriteRecords(temporary, new EvaluationShards.Slice(shardIndex, shardCount, report.Settings, report.Environment, report.Records));
-            string html = HtmlReport.Create(report, [QualitySpeedPlot.FileName + ".svg", ModeTimelinePlot.FileName + ".svg"]);
+            string html = HtmlReport.Create(report, [QualitySpeedPlot.FileName + ".svg", QualitySpeedPlot.SsimFileName + ".svg", ModeTimelinePlot.FileName + ".svg"]);
             AtomicFile.WriteAllBytes(Path.Combine(temporary, HtmlReport.FileName), Encoding.UTF8.GetBytes(html));
         });
         return markdown;

@@ -86,7 +86,13 @@ public static class EvaluationShards
     /// One report from every slice of one evaluation: the same settings (but the shard), all n slices once each; the
     /// records in plan order (prompt, then seed, then method, as an unsharded run has them).
     /// </summary>
-    /// <exception cref="InvalidDataException">Slices of different evaluations, or missing or repeated slices.</exception>
+    /// <remarks>
+    /// Slices of several evaluations over the same model, steps, prompts and seeds but different methods (e.g. a
+    /// frontier, then the same grid for methods added later) merge into one report too: each evaluation needs all
+    /// its slices, no method may be in two of them, and every run keeps the speedup measured against the reference of
+    /// its own slice; the report shows the first evaluation's reference.
+    /// </remarks>
+    /// <exception cref="InvalidDataException">Slices of different grids, missing or repeated slices, or a method measured twice.</exception>
     public static EvaluationReport Merge(IReadOnlyList<Slice> slices)
     {
         ArgumentNullException.ThrowIfNull(slices);
@@ -99,21 +105,44 @@ public static class EvaluationShards
         foreach (Slice s in slices)
         {
             EvaluationSettings a = first.Settings, b = s.Settings;
-            if (s.Count != first.Count || a.ModelName != b.ModelName || a.Steps != b.Steps || !a.Methods.SequenceEqual(b.Methods)
-                || !a.Prompts.SequenceEqual(b.Prompts) || !a.Seeds.SequenceEqual(b.Seeds))
+            if (a.ModelName != b.ModelName || a.Steps != b.Steps || !a.Prompts.SequenceEqual(b.Prompts) || !a.Seeds.SequenceEqual(b.Seeds))
             {
-                throw new InvalidDataException($"slice {s.Index}/{s.Count} is from another evaluation than slice {first.Index}/{first.Count} (model, steps, methods, prompts or seeds differ)");
+                throw new InvalidDataException($"slice {s.Index}/{s.Count} is from another evaluation than slice {first.Index}/{first.Count} (model, steps, prompts or seeds differ)");
             }
         }
 
-        int[] indices = [.. slices.Select(s => s.Index).Order()];
-        if (!indices.SequenceEqual(Enumerable.Range(1, first.Count)))
+        // One part per evaluation (its method list), each complete.
+        var parts = slices.GroupBy(s => string.Join("\n", s.Settings.Methods)).Select(g => g.ToList()).ToList();
+        foreach (List<Slice> part in parts)
         {
-            throw new InvalidDataException($"need slices 1..{first.Count} once each, got {string.Join(", ", indices)}");
+            int[] indices = [.. part.Select(s => s.Index).Order()];
+            int count = part[0].Count;
+            if (part.Any(s => s.Count != count) || !indices.SequenceEqual(Enumerable.Range(1, count)))
+            {
+                throw new InvalidDataException($"need slices 1..{count} once each, got {string.Join(", ", indices)}"
+                    + (parts.Count > 1 ? $" (of the evaluation of {string.Join(", ", part[0].Settings.Methods.Where(m => m != "none").Take(3))}, ...)" : string.Empty));
+            }
         }
 
-        EvaluationSettings settings = first.Settings;
-        IReadOnlyList<EvaluationRecord> records = [.. slices.SelectMany(s => s.Records)
+        var methods = new List<string>();
+        foreach (List<Slice> part in parts)
+        {
+            foreach (string method in part[0].Settings.Methods)
+            {
+                if (methods.Contains(method) && method != "none")
+                {
+                    throw new InvalidDataException($"'{method}' is in two of the merged evaluations; merge each method's runs once");
+                }
+
+                if (!methods.Contains(method))
+                {
+                    methods.Add(method);
+                }
+            }
+        }
+
+        EvaluationSettings settings = first.Settings with { Methods = methods };
+        IReadOnlyList<EvaluationRecord> records = [.. parts.SelectMany((part, i) => part.SelectMany(s => s.Records).Where(r => i == 0 || !r.IsReference))
             .OrderBy(r => IndexOf(settings.Prompts, r.Prompt))
             .ThenBy(r => IndexOf(settings.Seeds, r.Seed))
             .ThenBy(r => r.IsReference ? -1 : IndexOf(settings.Methods, r.Method))];
@@ -122,7 +151,10 @@ public static class EvaluationShards
             StartedUtc = slices.Min(s => s.Environment.StartedUtc),
             FinishedUtc = slices.Max(s => s.Environment.FinishedUtc),
         };
-        return EvaluationReport.Create(settings with { CommandLine = $"{settings.CommandLine} (merged from {first.Count} slices)" }, environment, records);
+        string origin = parts.Count == 1
+            ? $"merged from {first.Count} slices"
+            : $"merged from {parts.Count} evaluations of {string.Join(" + ", parts.Select(p => p[0].Count))} slices";
+        return EvaluationReport.Create(settings with { CommandLine = $"{settings.CommandLine} ({origin})" }, environment, records);
     }
 
     private static int IndexOf<T>(IReadOnlyList<T> list, T item)

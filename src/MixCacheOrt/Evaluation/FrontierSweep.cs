@@ -9,7 +9,10 @@ namespace MixCacheOrt.Evaluation;
 /// </summary>
 public static class FrontierSweep
 {
-    /// <summary>The settings of each family, slowest first.</summary>
+    /// <summary>
+    /// The settings of each frontier line, slowest first: one line per family, plus the MixCache variants that are
+    /// their own frontier (forecasting, and the budget dial).
+    /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Points { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
         ["step"] = ["step:n=2,warmup=20", "step:n=2,warmup=10", "step:n=3,warmup=10", "step:n=4,warmup=5", "step:n=6,warmup=5"],
@@ -19,7 +22,14 @@ public static class FrontierSweep
         ["fastercache"] = ["fastercache:skip=2", "fastercache:skip=3", "fastercache:skip=5", "fastercache:skip=8", "fastercache:skip=8,t=900"],
         ["pab"] = ["pab:skip=2", "pab:skip=3", "pab:skip=4", "pab:skip=6", "pab:skip=8"],
         ["blockdance"] = ["blockdance:n=2", "blockdance:n=3", "blockdance:n=4", "blockdance:n=6", "blockdance:n=4,start=0.2"],
+        ["taylorseer"] = ["taylorseer:n=2,warmup=20", "taylorseer:n=2", "taylorseer:n=3", "taylorseer:n=4", "taylorseer:n=6"],
+        ["taylorseer-lite"] = ["taylorseer-lite:n=2,warmup=20", "taylorseer-lite:n=2", "taylorseer-lite:n=3", "taylorseer-lite:n=4", "taylorseer-lite:n=6"],
+        ["mixcache-forecast"] = ["mixcache:forecast=on,scale=0.5", "mixcache:forecast=on,scale=0.75", "mixcache:forecast=on", "mixcache:forecast=on,scale=1.5", "mixcache:forecast=on,scale=2"],
+        ["mixcache-budget"] = ["mixcache:target=1.5x", "mixcache:target=2x", "mixcache:target=2.5x", "mixcache:target=3x", "mixcache:target=4x"],
     };
+
+    private static readonly Dictionary<string, string> LineOfPoint =
+        Points.SelectMany(p => p.Value.Select(point => (point, line: p.Key))).ToDictionary(x => x.point, x => x.line, StringComparer.Ordinal);
 
     /// <summary>
     /// The reference followed by every point of <paramref name="families"/> (all when empty), as canonical spec names.
@@ -44,10 +54,18 @@ public static class FrontierSweep
         return EvaluationMethods.Resolve(specs, CachePolicyFactory.Names, CachePolicyFactory.Check);
     }
 
-    /// <summary>The family of a method name: the part before ':' of a spec; presets are their own family.</summary>
+    /// <summary>
+    /// The frontier line of a method name: the line of <see cref="Points"/> that holds it, else the part before ':' of a
+    /// spec; presets are their own line.
+    /// </summary>
     public static string FamilyOf(string method)
     {
         ArgumentNullException.ThrowIfNull(method);
+        if (LineOfPoint.TryGetValue(method, out string? line))
+        {
+            return line;
+        }
+
         int colon = method.IndexOf(':', StringComparison.Ordinal);
         return colon < 0 ? method : method[..colon];
     }

@@ -78,6 +78,12 @@ public sealed record MethodSummary
     /// <summary>Mean step wall time per mode, over the runs that had steps of that mode.</summary>
     public IReadOnlyDictionary<string, double> MeanStepMsPerMode { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>95% bootstrap interval of <see cref="MeanPsnr"/> over the runs (2,000 resamples); null for the reference.</summary>
+    public (double Low, double High)? PsnrInterval { get; init; }
+
+    /// <summary>95% bootstrap interval of <see cref="MeanSsim"/> over the runs; null for the reference.</summary>
+    public (double Low, double High)? SsimInterval { get; init; }
+
     /// <summary><paramref name="psnr"/> with +∞ replaced by <see cref="PsnrCapDb"/>.</summary>
     public static double CapPsnr(double psnr) => double.IsPositiveInfinity(psnr) ? PsnrCapDb : psnr;
 
@@ -124,6 +130,14 @@ public sealed record MethodSummary
             MeanHostDeviceBytesPerStep = runs.Average(r => r.Steps == 0 ? 0 : (double)r.HostDeviceBytes / r.Steps),
             MeanStepMsPerMode = StepModes.Order(runs.SelectMany(r => r.MeanStepMsPerMode.Keys))
                 .ToDictionary(m => m, m => runs.Where(r => r.MeanStepMsPerMode.ContainsKey(m)).Average(r => r.MeanStepMsPerMode[m])),
+            PsnrInterval = reference ? null : Interval([.. runs.Select(r => CapPsnr(r.Psnr))]),
+            SsimInterval = reference ? null : Interval([.. runs.Select(r => r.Ssim)]),
         };
+    }
+
+    private static (double Low, double High) Interval(double[] values)
+    {
+        (double _, double low, double high) = Statistics.PairedBootstrap(values, resamples: 2000);
+        return (low, high);
     }
 }

@@ -120,6 +120,8 @@ public static class SummaryJson
             ["mean_ideal_speedup"] = m.MeanIdealSpeedup is double ideal ? Real(ideal, 4) : null,
             ["peak_cache_bytes"] = m.PeakCacheBytes,
             ["psnr_p5_db"] = m.PsnrP5 is double p5 ? Real(p5, 4) : null,
+            ["psnr_ci95_db"] = m.PsnrInterval is { } pi ? new JsonArray(Real(pi.Low, 4), Real(pi.High, 4)) : null,
+            ["ssim_ci95"] = m.SsimInterval is { } si ? new JsonArray(Real(si.Low, 6), Real(si.High, 6)) : null,
             ["share_below_30db"] = m.ShareBelowPoorPsnr is double poor ? Real(poor, 4) : null,
             ["mean_host_device_bytes_per_step"] = Real(m.MeanHostDeviceBytesPerStep, 1),
             ["mean_step_ms_per_mode"] = new JsonObject([.. m.MeanStepMsPerMode.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Real(kv.Value, 3)))]),

@@ -4,21 +4,26 @@ using ScottPlot;
 namespace MixCacheOrt.Plots;
 
 /// <summary>
-/// Eval's quality-vs-speed plot: mean PSNR against mean end-to-end speedup, one labelled marker per preset and one line
-/// per family of specs (<c>teacache:l1=…</c> points joined in order of speed: a frontier); full compute (the
-/// reference, PSNR ∞) is the dashed line at 1×.
+/// Eval's quality-vs-speed plots: mean PSNR (or SSIM) against mean end-to-end speedup, one labelled marker per preset
+/// and one line per frontier (<c>teacache:l1=…</c> points joined in order of speed), each with its 95% bootstrap
+/// interval of the mean (a band along a line, a bar on a marker); full compute (the reference) is the dashed line at 1×.
 /// </summary>
 public static class QualitySpeedPlot
 {
     public const string FileName = "quality_vs_speed";
 
-    public static Plot Create(IReadOnlyList<MethodSummary> summaries, string title)
+    /// <summary>The SSIM version's file name.</summary>
+    public const string SsimFileName = "quality_vs_speed_ssim";
+
+    public static Plot Create(IReadOnlyList<MethodSummary> summaries, string title, bool ssim = false)
     {
         ArgumentNullException.ThrowIfNull(summaries);
         var plot = new Plot();
         plot.Title(title);
         plot.XLabel("speedup vs full compute (end to end, ×)");
-        plot.YLabel("PSNR vs full compute (dB)");
+        plot.YLabel(ssim ? "SSIM vs full compute" : "PSNR vs full compute (dB)");
+        double Y(MethodSummary s) => ssim ? s.MeanSsim : s.MeanPsnr!.Value;
+        (double Low, double High)? Band(MethodSummary s) => ssim ? s.SsimInterval : s.PsnrInterval;
         var palette = new ScottPlot.Palettes.Category10();
         int i = 0;
         // Runs identical to full compute have no finite PSNR (counted at the 100 dB cap): they would only stretch the axis.
@@ -27,17 +32,37 @@ public static class QualitySpeedPlot
             .GroupBy(s => Evaluation.FrontierSweep.FamilyOf(s.Method)))
         {
             MethodSummary[] points = [.. family.OrderBy(s => s.MeanSpeedup)];
-            var line = plot.Add.Scatter(points.Select(p => p.MeanSpeedup).ToArray(), points.Select(p => p.MeanPsnr!.Value).ToArray(), palette.GetColor(i++));
+            Color color = palette.GetColor(i++ % 10);
+            double[] xs = [.. points.Select(p => p.MeanSpeedup)];
+            if (points.All(p => Band(p) is not null))
+            {
+                var band = plot.Add.FillY(xs, [.. points.Select(p => Band(p)!.Value.Low)], [.. points.Select(p => Band(p)!.Value.High)]);
+                band.FillStyle.Color = color.WithAlpha(0.15);
+                band.LineStyle.Width = 0;
+            }
+
+            var line = plot.Add.Scatter(xs, points.Select(Y).ToArray(), color);
             line.LegendText = family.Key;
             line.MarkerSize = 7;
+            if (i > 10)
+            {
+                line.LinePattern = LinePattern.Dashed; // the palette has ten colours
+            }
         }
 
         foreach (MethodSummary s in compared.Where(s => !s.Method.Contains(':', StringComparison.Ordinal) && !IsFamilyDefault(s.Method, compared)))
         {
-            Color color = palette.GetColor(i++);
-            var marker = plot.Add.Marker(s.MeanSpeedup, s.MeanPsnr!.Value, MarkerShape.FilledCircle, size: 9, color);
+            Color color = palette.GetColor(i++ % 10);
+            if (Band(s) is { } interval)
+            {
+                var bar = plot.Add.Line(s.MeanSpeedup, interval.Low, s.MeanSpeedup, interval.High);
+                bar.LineColor = color.WithAlpha(0.5);
+                bar.LineWidth = 3;
+            }
+
+            var marker = plot.Add.Marker(s.MeanSpeedup, Y(s), MarkerShape.FilledCircle, size: 9, color);
             marker.LegendText = s.Method;
-            var label = plot.Add.Text(s.Method, s.MeanSpeedup, s.MeanPsnr.Value);
+            var label = plot.Add.Text(s.Method, s.MeanSpeedup, Y(s));
             label.LabelFontSize = 11;
             label.LabelFontColor = color;
             label.OffsetX = 7;

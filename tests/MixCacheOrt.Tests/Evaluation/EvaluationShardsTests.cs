@@ -68,4 +68,31 @@ public sealed class EvaluationShardsTests
         Assert.That(() => EvaluationShards.Merge([one, one]), Throws.InstanceOf<InvalidDataException>().With.Message.EqualTo("need slices 1..2 once each, got 1, 1"));
         Assert.That(() => EvaluationShards.Merge([one, other]), Throws.InstanceOf<InvalidDataException>().With.Message.StartsWith("slice 2/2 is from another evaluation"));
     }
+
+    [Test]
+    public void Merge_JoinsEvaluationsThatAddMethodsToTheSameGrid_EachRunWithItsOwnSpeedup()
+    {
+        EvaluationReport report = Report();
+        EvaluationRecord[] all = [.. report.Records];
+        EvaluationRecord[] partA = [.. all.Where(r => r.Method != "teacache-0.1")];
+        EvaluationRecord[] partB = [.. all.Where(r => r.Method != "mixcache-eff").Select(r => r.IsReference ? r with { TotalMs = r.TotalMs + 1 } : r)];
+        EvaluationReport a = Report(partA), b = Report(partB);
+        var a1 = new EvaluationShards.Slice(1, 1, a.Settings, a.Environment, partA);
+        var b1 = new EvaluationShards.Slice(1, 2, b.Settings, b.Environment, [.. partB.Where(r => r.Seed == 1)]);
+        var b2 = new EvaluationShards.Slice(2, 2, b.Settings, b.Environment, [.. partB.Where(r => r.Seed == 2)]);
+
+        EvaluationReport merged = EvaluationShards.Merge([a1, b2, b1]);
+
+        Assert.That(merged.Settings.Methods, Is.EqualTo(report.Settings.Methods));
+        Assert.That(merged.Records.Select(r => (r.Prompt, r.Seed, r.Method)), Is.EqualTo(all.Select(r => (r.Prompt, r.Seed, r.Method))));
+        Assert.That(merged.Records.Where(r => r.IsReference).Select(r => r.TotalMs), Is.EqualTo(partA.Where(r => r.IsReference).Select(r => r.TotalMs)),
+            "the first evaluation's reference");
+        Assert.That(merged.Summaries.Select(x => x.MeanSpeedup), Is.EqualTo(report.Summaries.Select(x => x.MeanSpeedup)), "speedups as measured in each slice");
+        Assert.That(merged.Settings.CommandLine, Does.EndWith("(merged from 2 evaluations of 1 + 2 slices)"));
+
+        Assert.That(() => EvaluationShards.Merge([a1, b1]), Throws.InstanceOf<InvalidDataException>().With.Message.StartsWith("need slices 1..2 once each, got 1 (of the evaluation of"));
+        var again = new EvaluationShards.Slice(1, 1, report.Settings, report.Environment, all);
+        Assert.That(() => EvaluationShards.Merge([a1, again]), Throws.InstanceOf<InvalidDataException>().With.Message.EqualTo(
+            "'mixcache-eff' is in two of the merged evaluations; merge each method's runs once"));
+    }
 }

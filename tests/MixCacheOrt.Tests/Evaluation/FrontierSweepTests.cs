@@ -11,7 +11,8 @@ public sealed class FrontierSweepTests
     [Test]
     public void EveryFamily_HasAtLeastFiveValidSettings()
     {
-        Assert.That(FrontierSweep.Points.Keys, Is.EquivalentTo(CachePolicyFactory.Families.Keys), "every family with knobs is swept");
+        Assert.That(FrontierSweep.Points.Keys, Is.SupersetOf(CachePolicyFactory.Families.Keys), "every family with knobs is swept");
+        Assert.That(FrontierSweep.Points.Keys.Except(CachePolicyFactory.Families.Keys), Is.EquivalentTo(new[] { "mixcache-forecast", "mixcache-budget" }));
         foreach ((string family, IReadOnlyList<string> points) in FrontierSweep.Points)
         {
             Assert.That(points, Has.Count.GreaterThanOrEqualTo(5), family);
@@ -19,6 +20,7 @@ public sealed class FrontierSweepTests
             {
                 Assert.That(CachePolicyFactory.Check(point).Error, Is.Null, point);
                 Assert.That(FrontierSweep.FamilyOf(point), Is.EqualTo(family));
+                Assert.That(CachePolicyFactory.Check(point).Name, Is.EqualTo(point), "points are written canonically");
             }
         }
     }
@@ -52,5 +54,29 @@ public sealed class FrontierSweepTests
         Assert.That(line.LegendText, Is.EqualTo("teacache"));
         Assert.That(line.Data.GetScatterPoints().Select(p => (p.X, p.Y)), Is.EqualTo(new[] { (1.5, 45.0), (2.0, 38.0), (3.0, 30.0) }));
         Assert.That(plot.GetPlottables().OfType<ScottPlot.Plottables.Marker>().Select(m => m.LegendText), Is.EqualTo(new[] { "mixcache-eff" }));
+    }
+
+    [Test]
+    public void QualitySpeedPlot_ShadesEachLinesIntervals_ForPsnrAndSsim()
+    {
+        EvaluationRecord[] records =
+        [
+            Record("none"),
+            Record("teacache:l1=0.02", speedup: 1.5, psnr: 44, ssim: 0.99),
+            Record("teacache:l1=0.02", speedup: 1.5, psnr: 46, ssim: 0.97, seed: 2),
+            Record("teacache:l1=0.1", speedup: 3, psnr: 30, ssim: 0.9),
+            Record("teacache:l1=0.1", speedup: 3, psnr: 30, ssim: 0.9, seed: 2),
+        ];
+        IReadOnlyList<MethodSummary> summaries = MethodSummary.Aggregate(records);
+
+        foreach (bool ssim in new[] { false, true })
+        {
+            Plot plot = QualitySpeedPlot.Create(summaries, "t", ssim);
+            var band = plot.GetPlottables().OfType<ScottPlot.Plottables.FillY>().Single();
+            AxisLimits limits = band.GetAxisLimits();
+            // two runs each: a resampled mean is one run or their average, so the interval spans the runs' range
+            Assert.That((limits.Left, limits.Right), Is.EqualTo((1.5, 3.0)));
+            Assert.That((limits.Bottom, limits.Top), Is.EqualTo(ssim ? (0.9, 0.99) : (30.0, 46.0)));
+        }
     }
 }

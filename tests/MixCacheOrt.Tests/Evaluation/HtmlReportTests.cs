@@ -66,7 +66,7 @@ public sealed class HtmlReportTests
         RunChromium(temp.Path, "--virtual-time-budget=5000", "--hide-scrollbars", "--window-size=1200,1400", $"--screenshot={shot}", page);
 
         Match body = Regex.Match(dom, "<body[^>]*>");
-        Assert.That(body.Value, Does.Contain("data-media=\"loaded:8\""), "2 plots + 6 videos, all loaded");
+        Assert.That(body.Value, Does.Contain("data-media=\"loaded:9\""), "3 plots (PSNR, SSIM, modes) + 6 videos, all loaded");
         Assert.That(body.Value, Does.Contain("data-errors=\"0\""), "no page or console errors");
         using SkiaSharp.SKBitmap png = SkiaSharp.SKBitmap.Decode(shot);
         Assert.That((png.Width, png.Height), Is.EqualTo((1200, 1400)));

@@ -240,7 +240,8 @@ public sealed class ReportWritersTests
         Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName), Is.EquivalentTo(new[]
         {
             EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile,
-            "quality_vs_speed.png", "quality_vs_speed.svg", "mode_timeline.png", "mode_timeline.svg", "report.html", "records.json",
+            "quality_vs_speed.png", "quality_vs_speed.svg", "quality_vs_speed_ssim.png", "quality_vs_speed_ssim.svg", "mode_timeline.png", "mode_timeline.svg",
+            "report.html", "records.json",
         }));
         Assert.That(File.ReadAllText(Path.Combine(dir, EvaluationOutput.ResultsFile)), Is.EqualTo(markdown));
         Assert.That(CsvRecords(File.ReadAllText(Path.Combine(dir, EvaluationOutput.RunsFile))), Has.Count.EqualTo(6));
