@@ -23,7 +23,7 @@ public static class EvaluationOutput
     /// <summary>The plot files every evaluation writes.</summary>
     public static IReadOnlyList<string> PlotFileNames { get; } =
         [QualitySpeedPlot.FileName + ".png", QualitySpeedPlot.FileName + ".svg", QualitySpeedPlot.SsimFileName + ".png", QualitySpeedPlot.SsimFileName + ".svg",
-            ModeTimelinePlot.FileName + ".png", ModeTimelinePlot.FileName + ".svg"];
+            ModeTimelinePlot.FileName + ".png", ModeTimelinePlot.FileName + ".svg", LatencyBreakdownPlot.FileName + ".png", LatencyBreakdownPlot.FileName + ".svg"];
 
     /// <summary>Creates <paramref name="directory"/> (which must not exist) with the report files and plots.</summary>
     /// <returns>The text of <see cref="ResultsFile"/>.</returns>
@@ -47,6 +47,7 @@ public static class EvaluationOutput
         string title = $"Quality vs speed: {s.ModelName}, {scope}, {s.Steps} steps";
         ScottPlot.Plot quality = QualitySpeedPlot.Create(report.Summaries, title);
         ScottPlot.Plot qualitySsim = QualitySpeedPlot.Create(report.Summaries, title, ssim: true);
+        ScottPlot.Plot latency = LatencyBreakdownPlot.Create(report.Summaries, $"Latency breakdown: {s.ModelName}, {scope}, {s.Steps} steps");
         EvaluationRecord? first = report.Records.FirstOrDefault();
         List<(string, IReadOnlyList<string>)> timeline = first is null ? [] :
             [.. report.Records.Where(r => r.Prompt == first.Prompt && r.Seed == first.Seed).Select(r => (r.Method, r.ModeSequence))];
@@ -58,6 +59,7 @@ public static class EvaluationOutput
             AtomicFile.WriteAllBytes(Path.Combine(temporary, SummaryFile), Encoding.UTF8.GetBytes(json));
             PlotFiles.Save(quality, temporary, QualitySpeedPlot.FileName, 900, 600);
             PlotFiles.Save(qualitySsim, temporary, QualitySpeedPlot.SsimFileName, 900, 600);
+            PlotFiles.Save(latency, temporary, LatencyBreakdownPlot.FileName, 1000, 120 + (26 * Math.Max(1, report.Summaries.Count)));
             PlotFiles.Save(modes, temporary, ModeTimelinePlot.FileName, 1000, 120 + (34 * Math.Max(1, timeline.Count)));
             Directory.CreateDirectory(Path.Combine(temporary, HtmlReport.VideoDirectory));
             for (int i = 0; i < report.Records.Count; i++)

@@ -40,47 +40,85 @@ public static class FrontierAnalysis
     /// <summary>
     /// Every family (<see cref="FrontierSweep.FamilyOf"/> of the spec names; presets are left out) at every target.
     /// </summary>
-    public static IReadOnlyList<Point> AtSpeeds(IReadOnlyList<EvaluationRecord> records, IReadOnlyList<double> targets, int resamples = 2000, int seed = 20261204)
+    /// <param name="records">The runs.</param>
+    /// <param name="targets">Speedups to read the frontiers at.</param>
+    /// <param name="resamples">Bootstrap resamples of the (prompt, seed) groups.</param>
+    /// <param name="seed">Seed of the resampling.</param>
+    /// <param name="compute">Read at matched compute (each run's ideal speedup: block evaluations of full compute / its own) instead of end-to-end speedup.</param>
+    public static IReadOnlyList<Point> AtSpeeds(IReadOnlyList<EvaluationRecord> records, IReadOnlyList<double> targets, int resamples = 2000, int seed = 20261204,
+        bool compute = false)
     {
-        ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(targets);
-        EvaluationRecord[] specs = [.. records.Where(r => !r.IsReference && r.Method.Contains(':', StringComparison.Ordinal))];
-        (string Prompt, ulong Seed)[] groups = [.. records.Select(r => (r.Prompt, r.Seed)).Distinct()];
-        var byGroup = specs.ToLookup(r => (r.Prompt, r.Seed));
-        string[] families = [.. specs.Select(r => FrontierSweep.FamilyOf(r.Method)).Distinct()];
+        var bootstrap = new Bootstrap(records, resamples, seed, compute);
+        return [.. bootstrap.Families.SelectMany(f => targets.Select(t => bootstrap.At(f, t)))];
+    }
 
-        Dictionary<string, (double, double)[]> Frontiers(IEnumerable<(string, ulong)> sample)
-        {
-            EvaluationRecord[] chosen = [.. sample.SelectMany(g => byGroup[g])];
-            return families.ToDictionary(f => f, f => chosen
-                .Where(r => FrontierSweep.FamilyOf(r.Method) == f)
-                .GroupBy(r => r.Method)
-                .Select(m => (m.Average(r => r.Speedup), m.Average(r => MethodSummary.CapPsnr(r.Psnr))))
-                .ToArray());
-        }
+    /// <summary>
+    /// Paired difference <paramref name="family"/> − <paramref name="other"/> of PSNR at <paramref name="speedup"/>, with the
+    /// 95% interval of the same bootstrap (both frontiers read on the same resampled groups); null where either does not
+    /// reach the speed.
+    /// </summary>
+    public static Point? Difference(IReadOnlyList<EvaluationRecord> records, string family, string other, double speedup, int resamples = 2000,
+        int seed = 20261204, bool compute = false) =>
+        new Bootstrap(records, resamples, seed, compute).Difference(family, other, speedup);
 
-        Dictionary<string, (double, double)[]> full = Frontiers(groups);
-        var random = new Random(seed);
-        var boot = new List<Dictionary<string, (double, double)[]>>(resamples);
-        for (int b = 0; b < resamples; b++)
-        {
-            boot.Add(Frontiers(Enumerable.Range(0, groups.Length).Select(_ => groups[random.Next(groups.Length)])));
-        }
+    /// <summary>The frontiers of every family on all groups and on each bootstrap resample of the groups.</summary>
+    public sealed class Bootstrap
+    {
+        private readonly Dictionary<string, (double, double)[]> full;
+        private readonly List<Dictionary<string, (double, double)[]>> resampled;
+        private readonly int resamples;
 
-        var result = new List<Point>();
-        foreach (string family in families)
+        public Bootstrap(IReadOnlyList<EvaluationRecord> records, int resamples = 2000, int seed = 20261204, bool compute = false)
         {
-            foreach (double target in targets)
+            ArgumentNullException.ThrowIfNull(records);
+            this.resamples = resamples;
+            EvaluationRecord[] specs = [.. records.Where(r => !r.IsReference && r.Method.Contains(':', StringComparison.Ordinal))];
+            (string Prompt, ulong Seed)[] groups = [.. records.Select(r => (r.Prompt, r.Seed)).Distinct()];
+            var byGroup = specs.ToLookup(r => (r.Prompt, r.Seed));
+            this.Families = [.. specs.Select(r => FrontierSweep.FamilyOf(r.Method)).Distinct()];
+            double X(EvaluationRecord r) => compute ? r.IdealSpeedup ?? r.Speedup : r.Speedup;
+
+            Dictionary<string, (double, double)[]> Frontiers(IEnumerable<(string, ulong)> sample)
             {
-                double? mean = Interpolate(full[family], target);
-                double[] samples = [.. boot.Select(f => Interpolate(f[family], target)).Where(v => v is not null).Select(v => v!.Value)];
-                bool covered = mean is not null && samples.Length >= resamples / 2;
-                result.Add(new Point(family, target, mean,
-                    covered ? Statistics.Percentile(samples, 2.5) : null,
-                    covered ? Statistics.Percentile(samples, 97.5) : null));
+                EvaluationRecord[] chosen = [.. sample.SelectMany(g => byGroup[g])];
+                return this.Families.ToDictionary(f => f, f => chosen
+                    .Where(r => FrontierSweep.FamilyOf(r.Method) == f)
+                    .GroupBy(r => r.Method)
+                    .Select(m => (m.Average(X), m.Average(r => MethodSummary.CapPsnr(r.Psnr))))
+                    .ToArray());
+            }
+
+            this.full = Frontiers(groups);
+            var random = new Random(seed);
+            this.resampled = new List<Dictionary<string, (double, double)[]>>(resamples);
+            for (int b = 0; b < resamples; b++)
+            {
+                this.resampled.Add(Frontiers(Enumerable.Range(0, groups.Length).Select(_ => groups[random.Next(groups.Length)])));
             }
         }
 
-        return result;
+        /// <summary>The frontier lines present, in order of first appearance.</summary>
+        public IReadOnlyList<string> Families { get; }
+
+        /// <summary>One family at one speed.</summary>
+        public Point At(string family, double speedup) =>
+            this.Read(family, speedup, f => Interpolate(f[family], speedup));
+
+        /// <summary><paramref name="family"/> − <paramref name="other"/> at one speed (the family field names both).</summary>
+        public Point? Difference(string family, string other, double speedup) =>
+            this.Families.Contains(family) && this.Families.Contains(other)
+                ? this.Read($"{family} − {other}", speedup, f => Interpolate(f[family], speedup) - Interpolate(f[other], speedup))
+                : null;
+
+        private Point Read(string name, double speedup, Func<Dictionary<string, (double, double)[]>, double?> value)
+        {
+            double? mean = value(this.full);
+            double[] samples = [.. this.resampled.Select(value).Where(v => v is not null).Select(v => v!.Value)];
+            bool covered = mean is not null && samples.Length >= this.resamples / 2;
+            return new Point(name, speedup, mean,
+                covered ? Statistics.Percentile(samples, 2.5) : null,
+                covered ? Statistics.Percentile(samples, 97.5) : null);
+        }
     }
 }

@@ -102,7 +102,8 @@ public static class MarkdownReport
         md.AppendLine("- **Overhead**: time the cache policy spends deciding and measuring, as a share of end-to-end latency (mean over runs).");
         md.AppendLine("- **Steps per mode**: mean steps per run by how they were computed: full = both CFG branches through all blocks, " +
             "step = previous output reused, cfg = conditional branch only, block = resumed from a cached block, " +
-            "branch_block = both branches from cached blocks, residual = block-stack residual reused.");
+            "branch_block = both branches from cached blocks, residual = block-stack residual reused; forecast_X = mode X with what it " +
+            "reuses extrapolated to first order from its last two computed values.");
         return md.ToString();
     }
 
@@ -150,8 +151,9 @@ public static class MarkdownReport
     public static IReadOnlyList<double> MatchedSpeedups { get; } = [2.0, 2.5, 3.0];
 
     /// <summary>
-    /// Each family's PSNR at 2×, 2.5× and 3× (interpolated along its settings, <see cref="FrontierAnalysis"/>) with 95%
-    /// bootstrap intervals; empty unless some family has two or more settings in the report.
+    /// Each frontier line's PSNR at 2×, 2.5× and 3× (interpolated along its settings, <see cref="FrontierAnalysis"/>) with
+    /// 95% bootstrap intervals, at matched end-to-end speed and at matched compute (block evaluations), and each MixCache
+    /// line against the best other line at each speed (paired difference); empty unless some line has two or more settings.
     /// </summary>
     public static string MatchedSpeed(EvaluationReport report)
     {
@@ -163,25 +165,65 @@ public static class MarkdownReport
             return string.Empty;
         }
 
-        IReadOnlyList<FrontierAnalysis.Point> points = FrontierAnalysis.AtSpeeds(report.Records, MatchedSpeedups);
         var md = new StringBuilder();
+        var speed = new FrontierAnalysis.Bootstrap(report.Records);
         md.AppendLine("## PSNR at matched speed");
         md.AppendLine();
-        md.AppendLine("Each family's frontier (its settings' mean end-to-end speedup and mean PSNR) read at the speedup by linear " +
-            "interpolation; 95% interval from 2,000 bootstrap resamples of the (prompt, seed) groups, the same for every family. " +
-            "— = the family's settings do not reach that speed.");
+        md.AppendLine("Each frontier line (its settings' mean end-to-end speedup and mean PSNR) read at the speedup by linear " +
+            "interpolation; 95% interval from 2,000 bootstrap resamples of the (prompt, seed) groups, the same for every line. " +
+            "— = the line's settings do not reach that speed.");
         md.AppendLine();
-        md.AppendLine("| Family | " + string.Join(" | ", MatchedSpeedups.Select(x => $"PSNR at {EvaluationFormat.Number(x, 1)}×")) + " |");
-        md.AppendLine("|:--|" + string.Concat(MatchedSpeedups.Select(_ => "--:|")));
-        foreach (IGrouping<string, FrontierAnalysis.Point> family in points.GroupBy(p => p.Family))
+        AppendPoints(md, speed);
+        string[] mixcache = [.. speed.Families.Where(f => f.StartsWith("mixcache", StringComparison.Ordinal))];
+        string[] others = [.. speed.Families.Except(mixcache)];
+        if (mixcache.Length > 0 && others.Length > 0)
         {
-            md.AppendLine($"| {family.Key} | " + string.Join(" | ", family.Select(p => p.Psnr is double v
+            md.AppendLine("### MixCache against the best other line");
+            md.AppendLine();
+            md.AppendLine("At each speed, the other line with the highest mean PSNR there; ΔPSNR = MixCache line − that line on the same " +
+                "resampled groups (paired), mean and 95% interval. An interval above 0 is a win, below 0 a loss, across 0 a tie.");
+            md.AppendLine();
+            md.AppendLine("| MixCache line | " + string.Join(" | ", MatchedSpeedups.Select(x => $"at {EvaluationFormat.Number(x, 1)}×")) + " |");
+            md.AppendLine("|:--|" + string.Concat(MatchedSpeedups.Select(_ => ":--|")));
+            foreach (string line in mixcache)
+            {
+                var cells = new List<string>();
+                foreach (double x in MatchedSpeedups)
+                {
+                    string? best = others.Select(o => speed.At(o, x)).Where(p => p.Psnr is not null).MaxBy(p => p.Psnr)?.Family;
+                    FrontierAnalysis.Point? d = best is null ? null : speed.Difference(line, best, x);
+                    cells.Add(d?.Psnr is double v
+                        ? $"{Signed(v)} [{Signed(d.Low ?? v)}, {Signed(d.High ?? v)}] vs {best}"
+                        : best is null ? "— (no other line)" : $"— (best: {best})");
+                }
+
+                md.AppendLine($"| {line} | {string.Join(" | ", cells)} |");
+            }
+
+            md.AppendLine();
+        }
+
+        md.AppendLine("## PSNR at matched compute");
+        md.AppendLine();
+        md.AppendLine("The same, read at each run's ideal speedup (block evaluations of full compute / the run's): what a cache would " +
+            "give if its bookkeeping were free, i.e. the comparison independent of this machine's per-call costs.");
+        md.AppendLine();
+        AppendPoints(md, new FrontierAnalysis.Bootstrap(report.Records, compute: true));
+        return md.ToString();
+    }
+
+    private static void AppendPoints(StringBuilder md, FrontierAnalysis.Bootstrap bootstrap)
+    {
+        md.AppendLine("| Line | " + string.Join(" | ", MatchedSpeedups.Select(x => $"PSNR at {EvaluationFormat.Number(x, 1)}×")) + " |");
+        md.AppendLine("|:--|" + string.Concat(MatchedSpeedups.Select(_ => "--:|")));
+        foreach (string family in bootstrap.Families)
+        {
+            md.AppendLine($"| {family} | " + string.Join(" | ", MatchedSpeedups.Select(x => bootstrap.At(family, x)).Select(p => p.Psnr is double v
                 ? $"{EvaluationFormat.Fixed(v, 2)} [{EvaluationFormat.Fixed(p.Low ?? v, 2)}, {EvaluationFormat.Fixed(p.High ?? v, 2)}]"
                 : "—")) + " |");
         }
 
         md.AppendLine();
-        return md.ToString();
     }
 
     private static string Signed(double value) => (value >= 0 ? "+" : "−") + EvaluationFormat.Fixed(Math.Abs(value), 2);

@@ -44,4 +44,42 @@ public sealed class FrontierAnalysisTests
             new FrontierAnalysis.Point("teacache", 4.0, null, null, null),
         }), "presets (mixcache-eff) are not frontiers");
     }
+
+    [Test]
+    public void Difference_OfLinesAConstantApartInEveryGroup_IsThatConstantWithAZeroWidthInterval()
+    {
+        // The groups differ (so each line's own interval is wide), but line a is 2 dB above line b in both.
+        List<EvaluationRecord> records = [];
+        foreach ((string prompt, ulong seed, double offset) in new[] { ("p", 1UL, 0.0), ("q", 2UL, -6.0) })
+        {
+            records.Add(Record("none", prompt: prompt, seed: seed));
+            records.Add(Record("step:n=2", speedup: 1.5, psnr: 45 + offset, prompt: prompt, seed: seed));
+            records.Add(Record("step:n=4", speedup: 3, psnr: 30 + offset, prompt: prompt, seed: seed));
+            records.Add(Record("pab:skip=2", speedup: 1.5, psnr: 47 + offset, prompt: prompt, seed: seed));
+            records.Add(Record("pab:skip=4", speedup: 3, psnr: 32 + offset, prompt: prompt, seed: seed));
+        }
+
+        FrontierAnalysis.Point? d = FrontierAnalysis.Difference(records, "pab", "step", 2.0);
+
+        Assert.That(d, Is.EqualTo(new FrontierAnalysis.Point("pab − step", 2.0, 2.0, 2.0, 2.0)));
+        Assert.That(FrontierAnalysis.Difference(records, "pab", "step", 3.5)!.Psnr, Is.Null, "beyond both frontiers");
+        FrontierAnalysis.Point own = FrontierAnalysis.AtSpeeds(records, [2.0]).Single(p => p.Family == "pab");
+        Assert.That(own.High - own.Low, Is.GreaterThan(5), "a line alone varies with the groups drawn");
+    }
+
+    [Test]
+    public void AtMatchedCompute_TheFrontierIsReadAtTheIdealSpeedup()
+    {
+        // Block evaluations 160 and 60 of 240 (full compute): ideal speedups 1.5 and 4, whatever the measured ones.
+        List<EvaluationRecord> records =
+        [
+            Record("none"),
+            Record("teacache:l1=0.02", speedup: 1.2, psnr: 45, blockEvaluations: 160),
+            Record("teacache:l1=0.1", speedup: 2.5, psnr: 30, blockEvaluations: 60),
+        ];
+
+        FrontierAnalysis.Point p = FrontierAnalysis.AtSpeeds(records, [2.0], compute: true).Single();
+
+        Assert.That(p.Psnr, Is.EqualTo(42.0).Within(1e-9), "45 + (0.5 / 2.5) · (30 − 45)");
+    }
 }

@@ -241,6 +241,7 @@ public sealed class ReportWritersTests
         {
             EvaluationOutput.ResultsFile, EvaluationOutput.RunsFile, EvaluationOutput.SummaryFile,
             "quality_vs_speed.png", "quality_vs_speed.svg", "quality_vs_speed_ssim.png", "quality_vs_speed_ssim.svg", "mode_timeline.png", "mode_timeline.svg",
+            "latency_breakdown.png", "latency_breakdown.svg",
             "report.html", "records.json",
         }));
         Assert.That(File.ReadAllText(Path.Combine(dir, EvaluationOutput.ResultsFile)), Is.EqualTo(markdown));

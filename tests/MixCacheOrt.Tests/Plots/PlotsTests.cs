@@ -26,6 +26,27 @@ public sealed class PlotsTests
     }
 
     [Test]
+    public void LatencyBreakdown_StacksEachModesTimeThenTheOtherStages()
+    {
+        // 10 full steps of 20 ms = 200 ms, 40 step reuses of 1 ms = 40 ms; 500 ms in all, 240 of them denoising: 260 ms
+        // for the text encoder and decoder.
+        var summary = new MethodSummary
+        {
+            Method = "m", IsReference = false, Runs = 1, MeanTotalMs = 500, MeanDenoiseMs = 240, MeanSpeedup = 2, GeometricMeanSpeedup = 2,
+            MeanDenoiseSpeedup = 2, MeanPsnr = 40, IdenticalRuns = 0, MeanSsim = 0.99, AdheringRuns = 1, MeanOverheadPercent = 0.1,
+            MeanStepsPerMode = new Dictionary<string, double> { ["full"] = 10, ["step"] = 40 }, MeanIdealSpeedup = 5, PeakCacheBytes = 0,
+            MeanStepMsPerMode = new Dictionary<string, double> { ["full"] = 20, ["step"] = 1 },
+        };
+
+        Plot plot = LatencyBreakdownPlot.Create([summary], "title");
+
+        var bars = plot.GetPlottables().OfType<ScottPlot.Plottables.Rectangle>().OrderBy(b => b.CoordinateRect.Left).ToList();
+        Assert.That(bars.Select(b => (b.CoordinateRect.Left, b.CoordinateRect.Right)), Is.EqualTo(new[] { (0.0, 200.0), (200.0, 240.0), (240.0, 500.0) }));
+        Assert.That(bars.Take(2).Select(b => b.FillColor), Is.EqualTo(new[] { PlotFiles.ModeColor("full"), PlotFiles.ModeColor("step") }));
+        Assert.That(plot.Legend.ManualItems.Select(i => i.LabelText), Is.EqualTo(new[] { "full", "step", "text encoder + decoder" }));
+    }
+
+    [Test]
     public void ModeTimeline_OneCellPerStep_InTheModesColour_RowsTopDown()
     {
         string[] first = ["full", "full", "step", "cfg"];
