@@ -5,8 +5,12 @@
 #   benchmarks/results/table2/   the Table-2 ablations (--ablation) plus the paper's rules as written
 #   benchmarks/results/test/     the frozen test split (prompts/test.txt x seeds 101,102,103): the MixCache presets, the
 #                                naive step cache and TeaCache/MagCache at about mixcache-eff's compute, and the baselines
-# Usage: benchmarks/run-eval.sh [table1|table2|test|all]     (~10 min for table1+table2, ~20 min for test, on 2 cores;
-#        run on an otherwise idle machine)
+#   benchmarks/results/frontier/ every frontier line (`eval --sweep`) on the test split, merged from slices run one after
+#                                another: the seven first lines in 4 slices, the four lines added later in 2 (an
+#                                evaluation that adds methods to the same grid merges with the first), then
+#                                `mixcache eval merge`. The slices keep records.json and their own results.md.
+# Usage: benchmarks/run-eval.sh [table1|table2|test|all|frontier]   (~10 min for table1+table2, ~20 min for test,
+#        ~90 min for frontier, on 2 cores; run on an otherwise idle machine; `all` leaves out frontier)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 which=${1:-all}
@@ -26,4 +30,16 @@ fi
 if [[ $which == test || $which == all ]]; then
   run test --split test \
     --methods none,mixcache-acc,mixcache-eff,mixcache-paper-eff,mixcache-step-only,step:n=3,warmup=10,teacache:l1=0.05,teacache-0.1,magcache:e=0.12,k=3,magcache,fastercache,pab,blockdance-n4
+fi
+if [[ $which == frontier ]]; then
+  for i in 1 2 3 4; do
+    run frontier-slice${i}of4 --split test --sweep --methods step,teacache,magcache,mixcache,fastercache,pab,blockdance --shard $i/4
+  done
+  for i in 1 2; do
+    run frontier-added-slice${i}of2 --split test --sweep --methods taylorseer,taylorseer-lite,mixcache-forecast,mixcache-budget --shard $i/2
+  done
+  rm -rf benchmarks/results/frontier
+  ./mixcache eval merge benchmarks/results/frontier-slice{1,2,3,4}of4 benchmarks/results/frontier-added-slice{1,2}of2 \
+    --out benchmarks/results/frontier > /dev/null
+  echo "== benchmarks/results/frontier/results.md"
 fi
