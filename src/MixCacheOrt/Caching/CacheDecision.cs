@@ -26,6 +26,14 @@ public enum StepMode
     /// stack is replaced by the residual it added at the last full step; needs <see cref="CacheNeeds.Residual"/>.
     /// </summary>
     ResidualReuse,
+
+    /// <summary>
+    /// Middle blocks reused (First-Block Cache, DB cache): both branches run the first blocks, the middle of the stack
+    /// is replaced by the residual it added at the last step that ran it, and the last blocks run; recorded by the
+    /// block hook that decided it mid-pass (<see cref="IBlockHook"/>). <see cref="CacheDecision.Block"/> is the first
+    /// block skipped.
+    /// </summary>
+    MiddleReuse,
 }
 
 /// <summary>A policy's decision for one step.</summary>
@@ -52,10 +60,10 @@ public readonly record struct CacheDecision(StepMode Mode, int Block = -1, bool 
     public static CacheDecision ReuseResidual => new(StepMode.ResidualReuse);
 
     /// <summary>This decision with <see cref="Forecast"/> set where the mode can forecast (not full, not branch blocks).</summary>
-    public CacheDecision Forecasting() => this.Mode is StepMode.Full or StepMode.BranchBlockReuse ? this : this with { Forecast = true };
+    public CacheDecision Forecasting() => this.Mode is StepMode.Full or StepMode.BranchBlockReuse or StepMode.MiddleReuse ? this : this with { Forecast = true };
 
     /// <summary>Short label for traces: full, step, cfg, block_10, forecast_step, forecast_block_10.</summary>
-    public override string ToString() => this.Forecast && this.Mode is not (StepMode.Full or StepMode.BranchBlockReuse) ? "forecast_" + this.Label() : this.Label();
+    public override string ToString() => this.Forecast && this.Mode is not (StepMode.Full or StepMode.BranchBlockReuse or StepMode.MiddleReuse) ? "forecast_" + this.Label() : this.Label();
 
     private string Label() => this.Mode switch
     {
@@ -64,6 +72,7 @@ public readonly record struct CacheDecision(StepMode Mode, int Block = -1, bool 
         StepMode.CfgReuse => "cfg",
         StepMode.ResidualReuse => "residual",
         StepMode.BranchBlockReuse => $"branch_block_{this.Block}",
+        StepMode.MiddleReuse => $"middle_{this.Block}",
         _ => $"block_{this.Block}",
     };
 }

@@ -40,6 +40,8 @@ public static class CachePolicyFactory
         ["pab"] = _ => new PabPolicy("pab", new PabOptions()),
         ["blockdance"] = c => new BlockDancePolicy("blockdance", new BlockDanceOptions(), c.BlockCount),
         ["blockdance-n4"] = c => new BlockDancePolicy("blockdance-n4", new BlockDanceOptions { GroupSize = 4 }, c.BlockCount),
+        ["fbcache"] = c => new DBCachePolicy("fbcache", DBCacheOptions.FirstBlock, c.BlockCount),
+        ["dbcache"] = c => new DBCachePolicy("dbcache", new DBCacheOptions(), c.BlockCount),
         ["taylorseer"] = _ => new TaylorSeerPolicy("taylorseer", TaylorSeerOptions.Feature),
         ["taylorseer-lite"] = _ => new TaylorSeerPolicy("taylorseer-lite", TaylorSeerOptions.Lite),
     };
@@ -99,6 +101,28 @@ public static class CachePolicyFactory
                     GroupSize = v.Whole("n", 2),
                     WindowStart = v.Number("start", 0.40),
                     WindowEnd = v.Number("end", 0.95),
+                }, c.BlockCount)),
+            ["fbcache"] = (
+                [
+                    SpecKey.Number("r", "skip blocks 1.. while the first block's residual changes less than this (relative L1)", 0.05, 0, 10, minExclusive: true),
+                    SpecKey.Whole("warmup", "steps always computed first", "0", 0, 1000),
+                ],
+                (c, v, name) => new DBCachePolicy(name, DBCacheOptions.FirstBlock with { Threshold = v.Number("r", 0.05), Warmup = v.Whole("warmup", 0) }, c.BlockCount)),
+            ["dbcache"] = (
+                [
+                    SpecKey.Whole("f", "Fn: first blocks always computed (their residual change decides)", "2", 1, 1000),
+                    SpecKey.Whole("b", "Bn: last blocks always computed", "1", 0, 1000),
+                    SpecKey.Number("r", "skip the middle while the Fn residual changes less than this (relative L1)", 0.08, 0, 10, minExclusive: true),
+                    SpecKey.Whole("warmup", "steps always computed first", "0", 0, 1000),
+                    SpecKey.Whole("max", "most skipped steps in a row (0 = no limit)", "0", 0, 1000),
+                ],
+                (c, v, name) => new DBCachePolicy(name, new DBCacheOptions
+                {
+                    FirstBlocks = v.Whole("f", 2),
+                    LastBlocks = v.Whole("b", 1),
+                    Threshold = v.Number("r", 0.08),
+                    Warmup = v.Whole("warmup", 0),
+                    MaxConsecutive = v.Whole("max", 0),
                 }, c.BlockCount)),
             ["taylorseer"] = (
                 [

@@ -39,6 +39,12 @@ public interface ICachePolicy
     }
 
     /// <summary>
+    /// A hook that runs inside every full step's pass (caches that decide between blocks, e.g. First-Block and DB
+    /// cache); created after <see cref="Reset"/>, disposed at the end of the generation. Null: none.
+    /// </summary>
+    IBlockHook? CreateBlockHook(int blockCount) => null;
+
+    /// <summary>
     /// For <see cref="StepMode.CfgReuse"/>/<see cref="StepMode.BlockReuse"/>: estimates the unconditional output from the
     /// conditional one. Returns false to use the default, <c>cond + Δcfg</c> of the last full step.
     /// </summary>

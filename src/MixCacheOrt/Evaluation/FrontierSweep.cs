@@ -22,6 +22,8 @@ public static class FrontierSweep
         ["fastercache"] = ["fastercache:skip=2", "fastercache:skip=3", "fastercache:skip=5", "fastercache:skip=8", "fastercache:skip=8,t=900"],
         ["pab"] = ["pab:skip=2", "pab:skip=3", "pab:skip=4", "pab:skip=6", "pab:skip=8"],
         ["blockdance"] = ["blockdance:n=2", "blockdance:n=3", "blockdance:n=4", "blockdance:n=6", "blockdance:n=4,start=0.2"],
+        ["fbcache"] = ["fbcache:r=0.05", "fbcache:r=0.08", "fbcache:r=0.12", "fbcache:r=0.2", "fbcache:r=0.35"],
+        ["dbcache"] = ["dbcache:r=0.06", "dbcache:r=0.1", "dbcache:r=0.15", "dbcache:r=0.3", "dbcache:r=0.6"],
         ["taylorseer"] = ["taylorseer:n=2,warmup=20", "taylorseer:n=2", "taylorseer:n=3", "taylorseer:n=4", "taylorseer:n=6"],
         ["taylorseer-lite"] = ["taylorseer-lite:n=2,warmup=20", "taylorseer-lite:n=2", "taylorseer-lite:n=3", "taylorseer-lite:n=4", "taylorseer-lite:n=6"],
         ["mixcache-forecast"] = ["mixcache:forecast=on,scale=0.5", "mixcache:forecast=on,scale=0.75", "mixcache:forecast=on", "mixcache:forecast=on,scale=1.5", "mixcache:forecast=on,scale=2"],

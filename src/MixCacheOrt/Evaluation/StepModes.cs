@@ -11,7 +11,7 @@ namespace MixCacheOrt.Evaluation;
 public static class StepModes
 {
     /// <summary>Report order of the known modes; others follow alphabetically.</summary>
-    public static IReadOnlyList<string> KnownOrder { get; } = ["full", "step", "cfg", "block", "branch_block", "residual", "forecast_step", "forecast_cfg", "forecast_block", "forecast_residual"];
+    public static IReadOnlyList<string> KnownOrder { get; } = ["full", "step", "cfg", "block", "branch_block", "residual", "middle", "forecast_step", "forecast_cfg", "forecast_block", "forecast_residual"];
 
     /// <summary>The mode of a decision: <c>full</c>, <c>step</c>, <c>cfg</c>, <c>block</c>, <c>branch_block</c>, <c>residual</c>, ….</summary>
     public static string Label(CacheDecision decision)

@@ -144,8 +144,27 @@ public sealed class DenoiserExecutor : IDisposable
                 ownsHidden = true;
             }
 
+            int blocksRun = 0;
             for (int i = first; i < this.BlockCount; i++)
             {
+                if (request.Hook?.BeforeBlock(i, hidden, preOut["hidden"], this.Ops) is { } jump)
+                {
+                    if (ownsHidden && !captured.ContainsValue(hidden))
+                    {
+                        hidden.Dispose();
+                    }
+
+                    (hidden, ownsHidden) = (jump.Hidden, true);
+                    if (jump.Block < i || jump.Block > this.BlockCount)
+                    {
+                        throw new InvalidOperationException($"a block hook jumped from block {i} to {jump.Block}; it may only skip ahead, up to {this.BlockCount} (post)");
+                    }
+
+                    i = jump.Block - 1;
+                    continue;
+                }
+
+                blocksRun++;
                 OrtIoBinding block = this.blocks[i];
                 block.BindInput(this.hiddenIn, hidden);
                 block.BindInput("e0", e0);
@@ -171,6 +190,16 @@ public sealed class DenoiserExecutor : IDisposable
                 }
             }
 
+            if (request.Hook?.BeforeBlock(this.BlockCount, hidden, preOut["hidden"], this.Ops) is { } last)
+            {
+                if (ownsHidden && !captured.ContainsValue(hidden))
+                {
+                    hidden.Dispose();
+                }
+
+                (hidden, ownsHidden) = (last.Hidden, true);
+            }
+
             if (request.CaptureResidual)
             {
                 residual = this.Ops.Subtract(hidden, preOut["hidden"]);
@@ -191,7 +220,7 @@ public sealed class DenoiserExecutor : IDisposable
             long end = Stopwatch.GetTimestamp();
             var result = new DenoiserOutput(velocity, batch, latentSize, captured, new PassTimings(
                 Stopwatch.GetElapsedTime(start, afterPre), Stopwatch.GetElapsedTime(afterPre, afterBlocks), Stopwatch.GetElapsedTime(afterBlocks, end)),
-                this.BlockCount - first)
+                blocksRun)
             {
                 Residual = residual,
             };
@@ -298,6 +327,9 @@ public sealed class DenoiserRequest
 
     /// <summary>Residual cache: run no block; the hidden state entering <c>post</c> is <c>pre</c>'s hidden + this [Batch, tokens, dim]; not owned by the pass.</summary>
     public OrtValue? SkipBlocksResidual { get; init; }
+
+    /// <summary>Called before every block and before <c>post</c>; may skip ahead with its own hidden state (<see cref="Caching.IBlockHook"/>). Not owned by the pass.</summary>
+    public Caching.IBlockHook? Hook { get; init; }
 
     /// <summary>Return what the blocks added to the hidden state (last block output − <c>pre</c>'s hidden) as <see cref="DenoiserOutput.Residual"/>.</summary>
     public bool CaptureResidual { get; init; }

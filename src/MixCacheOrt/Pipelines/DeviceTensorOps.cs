@@ -9,9 +9,10 @@ namespace MixCacheOrt.Pipelines;
 /// Tensor operations on activations wherever they live (CPU memory or CUDA device memory), done by tiny ONNX graphs
 /// run on the package's execution provider, so no activation passes through managed arrays:
 /// batch slicing (the conditional half of a batch-2 activation), element-wise add/subtract (residual caches),
-/// first-order extrapolation (forecasting caches) and the explicit copy to host.
+/// first-order extrapolation (forecasting caches), relative L1 distances (only the scalar comes back) and the explicit
+/// copy to host. Block hooks (<see cref="Caching.IBlockHook"/>) get one to work on the activations they see.
 /// </summary>
-internal sealed class DeviceTensorOps : IDisposable
+public sealed class DeviceTensorOps : IDisposable
 {
     private static readonly int[] SupportedRanks = [3, 5];
     private readonly Dictionary<int, InferenceSession> slicers = [];
@@ -19,6 +20,7 @@ internal sealed class DeviceTensorOps : IDisposable
     private readonly InferenceSession adder;
     private readonly InferenceSession subtractor;
     private readonly InferenceSession extrapolator;
+    private readonly InferenceSession relativeL1;
     private readonly float[] factor = new float[1];
     private readonly OrtMemoryInfo activationMemory;
     private readonly long[] start = new long[1];
@@ -40,6 +42,7 @@ internal sealed class DeviceTensorOps : IDisposable
             this.adder = new InferenceSession(Resource("add_r3.onnx"), options);
             this.subtractor = new InferenceSession(Resource("sub_r3.onnx"), options);
             this.extrapolator = new InferenceSession(Resource("extrapolate_r3.onnx"), options);
+            this.relativeL1 = new InferenceSession(Resource("rel_l1_r3.onnx"), options);
         }
         catch
         {
@@ -92,6 +95,21 @@ internal sealed class DeviceTensorOps : IDisposable
         binding.BindOutputToDevice("y", this.activationMemory);
         using OrtOutputs outputs = OrtOutputs.Run(this.extrapolator, binding);
         return outputs.Take(0);
+    }
+
+    /// <summary>
+    /// Relative L1 distance Σ|<paramref name="a"/> − <paramref name="b"/>| / Σ|<paramref name="b"/>| (rank 3, equal shapes),
+    /// reduced where the values live; only the scalar comes to the host.
+    /// </summary>
+    public float RelativeL1(OrtValue a, OrtValue b)
+    {
+        using OrtIoBinding binding = this.relativeL1.CreateIoBinding();
+        binding.BindInput("a", a);
+        binding.BindInput("b", b);
+        binding.BindOutputToDevice("y", OrtDevices.Cpu);
+        using OrtOutputs outputs = OrtOutputs.Run(this.relativeL1, binding);
+        this.Transfers.AddDeviceToHost(sizeof(float));
+        return outputs[0].GetTensorDataAsSpan<float>()[0];
     }
 
     private OrtValue Binary(InferenceSession session, OrtValue a, OrtValue b)
@@ -153,6 +171,7 @@ internal sealed class DeviceTensorOps : IDisposable
         this.adder?.Dispose();
         this.subtractor?.Dispose();
         this.extrapolator?.Dispose();
+        this.relativeL1?.Dispose();
 
         this.slicers.Clear();
         this.hostCopiers.Clear();

@@ -67,6 +67,7 @@ public sealed class TextToVideoPipeline : IDisposable
         policy.Reset(steps, this.executor.BlockCount);
         CacheNeeds needs = policy.Needs;
         using var cache = new FeatureCache(this.executor.Ops, history: (needs & CacheNeeds.Forecast) != 0);
+        using IBlockHook? hook = policy.CreateBlockHook(this.executor.BlockCount);
         policy.SetTimesteps([.. Enumerable.Range(0, steps).Select(scheduler.Timestep)]);
         TimeSpan full = TimeSpan.Zero, cached = TimeSpan.Zero, overhead = TimeSpan.Zero;
         if ((needs & (CacheNeeds.TimeEmbedding | CacheNeeds.TimeProjection)) != 0)
@@ -102,11 +103,23 @@ public sealed class TextToVideoPipeline : IDisposable
             {
                 case StepMode.Full:
                 {
+                    hook?.BeginStep(k);
                     using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, resumeAfter: null, resumeHidden: null,
-                        captureResidual: (needs & CacheNeeds.Residual) != 0);
+                        captureResidual: (needs & CacheNeeds.Residual) != 0, hook);
                     pass.Conditional.CopyTo(cond = condBuffer);
                     pass.Unconditional.CopyTo(uncond = uncondBuffer);
                     Guidance.Combine(cond, uncond, (float)guidance, guided);
+                    if (hook?.Outcome is CacheDecision outcome)
+                    {
+                        // The hook reused part of the stack: an estimate, recorded as such and not cached as a real output.
+                        decision = outcome;
+                        (cond, uncond) = (null, null);
+                        blockEvaluations = 2 * pass.BlocksRun;
+                        compute = Stopwatch.GetElapsedTime(decided);
+                        cached += compute;
+                        break;
+                    }
+
                     cache.SetCfgDelta(cond, uncond, k);
                     cache.RecordFullOutput(k, guided);
                     if (pass.Residual is not null)
@@ -189,6 +202,14 @@ public sealed class TextToVideoPipeline : IDisposable
 
             long observeStart = Stopwatch.GetTimestamp();
             var metrics = new Dictionary<string, double>();
+            if (hook is not null && decision.Mode is StepMode.Full or StepMode.MiddleReuse)
+            {
+                foreach ((string name, double value) in hook.Metrics)
+                {
+                    metrics[name] = value;
+                }
+            }
+
             Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
             policy.Observe(new StepObservation(k, decision, guided, cache.LastOutput, cond, uncond, cache, metrics, residual));
             cache.EndStep();
@@ -255,7 +276,7 @@ public sealed class TextToVideoPipeline : IDisposable
 
     /// <summary>One model pass; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
     private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, int? resumeAfter, OrtValue? resumeHidden,
-        bool captureResidual = false) =>
+        bool captureResidual = false, IBlockHook? hook = null) =>
         this.executor.Run(new DenoiserRequest
         {
             Latent = latent,
@@ -266,6 +287,7 @@ public sealed class TextToVideoPipeline : IDisposable
             ResumeAfterBlock = resumeAfter,
             ResumeHidden = resumeHidden,
             CaptureResidual = captureResidual,
+            Hook = hook,
         });
 
     /// <summary>
@@ -282,6 +304,7 @@ public sealed class TextToVideoPipeline : IDisposable
         StepMode.BlockReuse when cache.CfgDelta is null || !cache.CachedBlocks.Contains(d.Block) => CacheDecision.Full,
         StepMode.BranchBlockReuse when cache.BranchBlock(d.Block) is null => CacheDecision.Full,
         StepMode.ResidualReuse when cache.Residual is null => CacheDecision.Full,
+        StepMode.MiddleReuse => CacheDecision.Full, // decided inside the pass by the policy's block hook
         _ => d,
     };
 

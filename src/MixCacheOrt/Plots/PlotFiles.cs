@@ -24,6 +24,7 @@ public static class PlotFiles
         "block" => Color.FromHex("#2ca02c"),
         "branch_block" => Color.FromHex("#9467bd"),
         "residual" => Color.FromHex("#d62728"),
+        "middle" => Color.FromHex("#8c564b"),
         "forecast_step" => Color.FromHex("#aec7e8"),
         "forecast_cfg" => Color.FromHex("#ffbb78"),
         "forecast_block" => Color.FromHex("#98df8a"),

@@ -51,7 +51,7 @@ public sealed class CacheSpecTests
         string? error = CachePolicyFactory.Check("bogus:x=1").Error;
 
         Assert.That(error, Does.StartWith("unknown cache method 'bogus'; use a preset (none, trace, mixcache-acc"));
-        Assert.That(error, Does.EndWith("or one of step, teacache, magcache, mixcache, fastercache, pab, blockdance, taylorseer, taylorseer-lite with key=value settings"));
+        Assert.That(error, Does.EndWith("or one of step, teacache, magcache, mixcache, fastercache, pab, blockdance, fbcache, dbcache, taylorseer, taylorseer-lite with key=value settings"));
     }
 
     [Test]

@@ -6,6 +6,7 @@ per tensor rank R in {3, 5} (ONNX graph inputs need a rank; all dims are symboli
     to_host_rR.onnx      x: float32[R dims] -> y = x  (its output is bound to CPU memory: the copy to host)
     add_r3.onnx / sub_r3.onnx   a, b: float32[3 dims] -> y = a + b / a - b  (residual caches)
     extrapolate_r3.onnx  a, b: float32[3 dims], s: float32[1] -> y = a + (a - b) * s  (first-order forecasts)
+    rel_l1_r3.onnx       a, b: float32[3 dims] -> y = sum|a - b| / sum|b|, a scalar read on the host (cache decisions)
 
 Regenerate (committed; byte-for-byte reproducible):  /usr/bin/python3 src/MixCacheOrt/Pipelines/Resources/make_tensor_ops.py
 """
@@ -52,3 +53,12 @@ s = helper.make_tensor_value_info("s", TensorProto.FLOAT, [1])
 y = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(3))
 save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["slope"]), helper.make_node("Mul", ["slope", "s"], ["step"]),
                         helper.make_node("Add", ["a", "step"], ["y"])], "extrapolate_r3", [a, b, s], [y]), "extrapolate_r3.onnx")
+
+# rel_l1_r3.onnx  a, b: float32[3 dims] -> y = sum|a - b| / sum|b| (a scalar; its output is bound to CPU memory)
+a = helper.make_tensor_value_info("a", TensorProto.FLOAT, dims(3))
+b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(3))
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [])
+save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["d"]), helper.make_node("Abs", ["d"], ["ad"]),
+                        helper.make_node("ReduceSum", ["ad"], ["num"], keepdims=0), helper.make_node("Abs", ["b"], ["ab"]),
+                        helper.make_node("ReduceSum", ["ab"], ["den"], keepdims=0), helper.make_node("Div", ["num", "den"], ["y"])],
+                       "rel_l1_r3", [a, b], [y]), "rel_l1_r3.onnx")
