@@ -36,10 +36,9 @@ public sealed class RedundancyTracePolicy(IReadOnlyList<int> blocks) : ICachePol
 
         foreach (int b in o.BlockOutputs.Computed)
         {
-            ReadOnlySpan<float> previous = o.BlockOutputs.Previous(b);
-            if (!previous.IsEmpty)
+            if (o.BlockOutputs.Distance(b) is double d && !double.IsNaN(d))
             {
-                o.Metrics[string.Create(CultureInfo.InvariantCulture, $"D_block_{b}")] = RelativeL1.Distance(o.BlockOutputs.Current(b), previous);
+                o.Metrics[string.Create(CultureInfo.InvariantCulture, $"D_block_{b}")] = d;
             }
         }
     }

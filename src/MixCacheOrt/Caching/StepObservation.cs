@@ -60,7 +60,7 @@ public sealed class StepObservation
     internal float[]? UncondArray { get; }
 }
 
-/// <summary>Host views of block outputs kept by the pipeline's feature cache.</summary>
+/// <summary>Block outputs kept by the pipeline's feature cache: their distances (no copy), or host views of them.</summary>
 public interface IBlockOutputReader
 {
     /// <summary>Blocks whose conditional output was computed at this step.</summary>
@@ -71,4 +71,11 @@ public interface IBlockOutputReader
 
     /// <summary>Conditional output of <paramref name="block"/> as it was cached before this step (empty if none).</summary>
     ReadOnlySpan<float> Previous(int block);
+
+    /// <summary>
+    /// Relative L1 distance Σ|current − previous| / Σ|previous| of <paramref name="block"/>'s conditional output, reduced
+    /// where the values live (on the device with CUDA): only the scalar reaches the host. NaN when the block has no
+    /// previous value this step.
+    /// </summary>
+    double Distance(int block);
 }

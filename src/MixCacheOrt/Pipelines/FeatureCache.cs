@@ -265,6 +265,11 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         return mirror.Previous;
     }
 
+    public double Distance(int block) =>
+        this.pending.TryGetValue(block, out OrtValue? old) && this.blocks.TryGetValue(block, out OrtValue? current)
+            ? this.ops.RelativeL1(current, old)
+            : double.NaN;
+
     /// <summary>
     /// Releases the previous block outputs once the step's observers are done with them (with history they become
     /// the older values of forecasts instead).

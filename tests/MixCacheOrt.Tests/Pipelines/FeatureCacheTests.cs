@@ -73,6 +73,30 @@ public sealed class FeatureCacheTests
     }
 
     [Test]
+    public void DistanceIsTheRelativeL1OfCurrentAndPrevious_ReducedWithoutAHostCopy()
+    {
+        using var ops = new DeviceTensorOps(new ExecutionSettings());
+        using var cache = new FeatureCache(ops);
+        cache.BeginStep(0);
+        cache.StoreBlocks(new Dictionary<int, OrtValue> { [3] = BlockOutput(1) }, batch: 1);
+        Assert.That(cache.Distance(3), Is.NaN, "nothing replaced yet");
+        cache.EndStep();
+        cache.BeginStep(1);
+        cache.StoreBlocks(new Dictionary<int, OrtValue> { [3] = BlockOutput(2) }, batch: 1);
+        long readBefore = ops.Transfers.DeviceToHost;
+
+        double d = cache.Distance(3);
+        long read = ops.Transfers.DeviceToHost - readBefore;
+
+        // every element moved by 1; previous = 1 everywhere but the last element, 1.5: n / (n + 0.5)
+        const int n = Tokens * Dim;
+        Assert.That(read, Is.EqualTo(sizeof(float)), "only the scalar was read");
+        Assert.That(d, Is.EqualTo(n / (n + 0.5)).Within(1e-6));
+        Assert.That(d, Is.EqualTo(MixCacheOrt.Metrics.RelativeL1.Distance(cache.Current(3), cache.Previous(3))).Within(1e-6));
+        cache.EndStep();
+    }
+
+    [Test]
     public void WithHistoryEveryCachedQuantityIsForecastToFirstOrderByTheStepDistance()
     {
         // Values that are linear in the step (v(k) = k, last element k + 0.5) are forecast exactly by a first-order rule,

@@ -40,6 +40,25 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
     }
 
     [Test]
+    public void MixCacheReadsNoActivationBeyondTheVelocity_OnlyScalarDistances()
+    {
+        // Block distances are reduced where the block outputs live: per step, the host reads the velocity of the rows
+        // that ran (both branches on full steps, the conditional one on cfg/block steps, none on step reuse) plus at
+        // most one 4-byte distance per block candidate.
+        var policy = CachePolicyFactory.Create("mixcache-eff", CachePolicyContext.For(this.Package));
+        int latent = this.Package.Manifest.Geometry.LatentElementCount;
+
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest { Prompt = "a blue square moving up", Seed = 3, Steps = 50, Guidance = Guidance }, policy);
+
+        Assert.That(r.Trace.Select(s => s.Decision.Mode).Distinct(), Is.SupersetOf(new[] { StepMode.Full, StepMode.StepReuse, StepMode.BlockReuse }));
+        foreach (StepTrace s in r.Trace)
+        {
+            long velocity = 4L * latent * s.Decision.Mode switch { StepMode.Full => 2, StepMode.StepReuse => 0, _ => 1 };
+            Assert.That(s.DeviceToHostBytes - velocity, Is.InRange(0, 4 * policy.BlockCandidates.Count), $"step {s.Step} ({s.Decision})");
+        }
+    }
+
+    [Test]
     public void MixCacheThresholdScale_IsASpeedDial()
     {
         // Larger thresholds end the warm-up sooner and lengthen intervals: full steps never increase with the scale.

@@ -200,10 +200,9 @@ public sealed class MixCachePolicy : ICachePolicy
 
         foreach (int b in o.BlockOutputs.Computed)
         {
-            ReadOnlySpan<float> previous = o.BlockOutputs.Previous(b);
-            if (!previous.IsEmpty && this.blockComputedAt.TryGetValue(b, out int at) && o.Step > at)
+            if (this.blockComputedAt.TryGetValue(b, out int at) && o.Step > at && o.BlockOutputs.Distance(b) is double d && !double.IsNaN(d))
             {
-                this.blockDistance[b] = RelativeL1.Distance(o.BlockOutputs.Current(b), previous) / (o.Step - at);
+                this.blockDistance[b] = d / (o.Step - at);
             }
         }
 

@@ -88,5 +88,7 @@ public sealed class ScheduleBaselinesTests
         public ReadOnlySpan<float> Current(int block) => [];
 
         public ReadOnlySpan<float> Previous(int block) => [];
+
+        public double Distance(int block) => double.NaN;
     }
 }

@@ -307,5 +307,8 @@ public sealed class MixCachePolicyTests
         public ReadOnlySpan<float> Current(int block) => this.values[block].Current;
 
         public ReadOnlySpan<float> Previous(int block) => this.values[block].Previous;
+
+        public double Distance(int block) =>
+            this.values[block].Previous.Length == 0 ? double.NaN : MixCacheOrt.Metrics.RelativeL1.Distance(this.values[block].Current, this.values[block].Previous);
     }
 }
