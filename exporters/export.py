@@ -28,7 +28,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tinywan import data, noise  # noqa: E402
-from tinywan.flow import sample, sampling_sigmas  # noqa: E402
+from tinywan.flow import sample, sample_unipc, sampling_sigmas, unipc_schedule  # noqa: E402
 from tinywan.model import FrameAutoencoder, TextEncoder, WanConfig, WanModel  # noqa: E402
 from tinywan import ortrun  # noqa: E402
 
@@ -37,6 +37,7 @@ FORMAT = "mixcacheort-dit-package"
 DEFAULT_SCHEDULER = {"type": "flow_match_euler", "steps": 50, "shift": 3.0, "guidance": 5.0, "timestep_scale": 1000.0}
 REFERENCE_PROMPT = "a red circle moving right"
 REFERENCE_SEED = 42
+UNIPC_SHIFT = 5.0  # Wan2.1's T2V default (generate.py sample_shift) for the UniPC reference
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +288,28 @@ def write_reference(tw: TinyWan, out_dir: str, scheduler: dict) -> None:
         meta["runs"].append({"steps": steps, "latent": f"latent_steps{steps}.npy", "frames": f"frames_steps{steps}.npy",
                              "pytorch_seconds": round(seconds, 3)})
     meta["sigmas_steps10"] = sampling_sigmas(10, scheduler["shift"]).tolist()
+    meta["unipc"] = unipc_reference(tw, ref_dir, init, ctx, ctx_null, scheduler["guidance"])
+    with open(os.path.join(ref_dir, "reference.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+
+
+def unipc_reference(tw: TinyWan, ref_dir: str, init: np.ndarray, ctx, ctx_null, guidance: float) -> dict:
+    """The same noise and prompt through Wan's UniPC sampler at its T2V shift 5, 50 steps (C# parity of --scheduler unipc)."""
+    shift, steps = UNIPC_SHIFT, 50
+    lat = sample_unipc(tw.model, ctx, ctx_null, torch.from_numpy(init), steps=steps, shift=shift, guidance=guidance)
+    np.save(os.path.join(ref_dir, "latent_unipc_steps50.npy"), lat.numpy())
+    return {"steps": steps, "shift": shift, "guidance": guidance, "latent": "latent_unipc_steps50.npy",
+            "timesteps": unipc_schedule(steps, shift)[1]}
+
+
+def write_unipc_reference(tw: TinyWan, out_dir: str) -> None:
+    """Adds the UniPC reference to an existing package's reference/ (same noise and prompt) without touching the rest."""
+    ref_dir = os.path.join(out_dir, "reference")
+    with open(os.path.join(ref_dir, "reference.json")) as fh:
+        meta = json.load(fh)
+    init = np.load(os.path.join(ref_dir, meta["noise"]))
+    ctx, ctx_null = context_for(tw, meta["prompt"]), context_for(tw, meta["negative_prompt"])
+    meta["unipc"] = unipc_reference(tw, ref_dir, init, ctx, ctx_null, meta["guidance"])
     with open(os.path.join(ref_dir, "reference.json"), "w") as fh:
         json.dump(meta, fh, indent=2)
 
@@ -301,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--name", default=None)
     ap.add_argument("--grid", default=None, help="latent F,H,W for --wan-dir (e.g. 21,60,104 for 81x480x832)")
     ap.add_argument("--reference", action="store_true", help="also write reference outputs (tiny-wan only)")
+    ap.add_argument("--unipc-reference-only", action="store_true",
+                    help="with --checkpoint: only add the UniPC reference latent to OUT/reference (no export)")
     ap.add_argument("--guidance", type=float, default=None,
                     help="with --ship-from: guidance scale chosen for these weights (stored in tiny-wan.pt and the manifest; "
                          f"default: the checkpoint's, else {DEFAULT_SCHEDULER['guidance']:g})")
@@ -321,6 +346,12 @@ def main(argv: list[str] | None = None) -> None:
         os.makedirs(args.out, exist_ok=True)
         args.checkpoint = os.path.join(args.out, "tiny-wan.pt")
         round_trip_fp16(args.ship_from, args.checkpoint, sampler)
+    if args.unipc_reference_only:
+        if not args.checkpoint:
+            ap.error("--unipc-reference-only needs --checkpoint")
+        write_unipc_reference(load_checkpoint(args.checkpoint), args.out)
+        print("done", flush=True)
+        return
     if args.checkpoint:
         tw = load_checkpoint(args.checkpoint)
         source = {"checkpoint": os.path.basename(args.checkpoint)}

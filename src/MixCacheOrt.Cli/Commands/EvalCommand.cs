@@ -47,10 +47,11 @@ internal static class EvalCommand
         };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory (default: eval-<time> in the current directory). Must not exist." };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
+        Option<string?> scheduler = SchedulerOption.Create();
         var execution = new ExecutionOptions();
         var command = new Command("eval", "Compare cache policies with full compute: speedup, latency, PSNR, SSIM, prompt adherence (Table 1 / Table 2).")
         {
-            model, prompts, seeds, split, methods, ablation, sweep, shard, output, steps,
+            model, prompts, seeds, split, methods, ablation, sweep, shard, output, steps, scheduler,
         };
         command.Subcommands.Add(CreateMerge());
         execution.AddTo(command);
@@ -68,6 +69,7 @@ internal static class EvalCommand
                 Shard = parse.GetValue(shard),
                 Out = parse.GetValue(output),
                 Steps = parse.GetValue(steps),
+                Scheduler = parse.GetValue(scheduler),
                 Execution = execution.Read(parse),
                 CommandLine = "mixcache " + string.Join(" ", parse.Tokens.Select(t => ShellQuote(t.Value))),
             };
@@ -137,7 +139,7 @@ internal static class EvalCommand
             return ExitCodes.Usage;
         }
 
-        var runner = new EvaluationRunner(pipeline, name => CachePolicyFactory.Create(name, policyContext));
+        var runner = new EvaluationRunner(pipeline, name => CachePolicyFactory.Create(name, policyContext)) { Scheduler = o.Scheduler };
         bool interactive = stdout == Console.Out && !Console.IsOutputRedirected;
         DateTimeOffset started = DateTimeOffset.UtcNow;
         IReadOnlyList<EvaluationRecord> records;
@@ -164,6 +166,7 @@ internal static class EvalCommand
             Methods = plan.Methods,
             Steps = stepCount,
             Guidance = package.Manifest.Scheduler.Guidance,
+            Scheduler = Schedulers.FlowSchedulers.Normalize(o.Scheduler ?? package.Manifest.Scheduler.Type),
             Ablation = o.Ablation,
             WarmupRuns = 1,
         };
@@ -377,6 +380,9 @@ internal static class EvalCommand
 internal sealed record EvalOptions
 {
     public string? Model { get; init; }
+
+    /// <summary>Sampler (<c>euler</c>, <c>unipc</c>); null = the model's.</summary>
+    public string? Scheduler { get; init; }
 
     public string? PromptsFile { get; init; }
 

@@ -35,6 +35,7 @@ internal static class GenerateCommand
         var seed = new Option<ulong>("--seed", "-s") { Description = "Noise seed (same seed, same video).", DefaultValueFactory = _ => 42UL };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's, 50 for tiny-wan)." };
         var guidance = new Option<double?>("--guidance", "-g") { Description = $"Classifier-free guidance scale, {GuidanceRange.Text} (default: the model's)." };
+        Option<string?> scheduler = SchedulerOption.Create();
         var shift = new Option<double?>("--shift") { Description = $"Flow-matching timestep shift, {ShiftRange.Text} (default: the model's)." };
         var strict = new Option<bool>("--strict") { Description = "Reject prompts longer than the model's text length instead of warning and truncating." };
         var execution = new ExecutionOptions();
@@ -47,7 +48,7 @@ internal static class GenerateCommand
 
         var command = new Command("generate", "Generate a video from a prompt (or a batch of prompts).")
         {
-            prompt, prompts, model, negative, seed, steps, guidance, shift, cache, output, noise, json, allowUnknown, strict, scale,
+            prompt, prompts, model, negative, seed, steps, guidance, shift, scheduler, cache, output, noise, json, allowUnknown, strict, scale,
         };
         execution.AddTo(command);
         command.SetAction(parse =>
@@ -62,6 +63,7 @@ internal static class GenerateCommand
                 Steps = parse.GetValue(steps),
                 Guidance = parse.GetValue(guidance),
                 Shift = parse.GetValue(shift),
+                Scheduler = parse.GetValue(scheduler),
                 Strict = parse.GetValue(strict),
                 Execution = execution.Read(parse),
                 Cache = parse.GetValue(cache) ?? "none",
@@ -145,6 +147,7 @@ internal static class GenerateCommand
                     Steps = o.Steps,
                     Guidance = o.Guidance,
                     Shift = o.Shift,
+                    Scheduler = o.Scheduler,
                     InitialNoise = initialNoise,
                 };
                 string itemDir = batch ? Path.Combine(outRoot, $"{i:D3}-{Slug(promptList[i])}") : outRoot;
@@ -498,6 +501,9 @@ internal sealed record GenerateOptions
     public double? Guidance { get; init; }
 
     public double? Shift { get; init; }
+
+    /// <summary>Sampler (<c>euler</c>, <c>unipc</c>); null = the model's.</summary>
+    public string? Scheduler { get; init; }
 
     /// <summary>Reject prompts longer than the model's text length instead of warning.</summary>
     public bool Strict { get; init; }

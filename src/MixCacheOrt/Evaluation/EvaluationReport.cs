@@ -69,6 +69,9 @@ public sealed record EvaluationSettings
 
     public required double Guidance { get; init; }
 
+    /// <summary>The sampler (<c>euler</c>, <c>unipc</c>).</summary>
+    public string Scheduler { get; init; } = "euler";
+
     /// <summary>Whether the method set is the ablation set.</summary>
     public bool Ablation { get; init; }
 

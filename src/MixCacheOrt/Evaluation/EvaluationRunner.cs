@@ -94,6 +94,9 @@ public sealed class EvaluationRunner
         return stream.ToArray();
     }
 
+    /// <summary>Sampler of every run (<c>euler</c>, <c>unipc</c>); null = the manifest's.</summary>
+    public string? Scheduler { get; init; }
+
     /// <summary>
     /// One untimed full-compute generation of <paramref name="prompt"/> with <paramref name="steps"/> steps, so that
     /// the first measured run does not pay for ONNX Runtime's first-run allocations.
@@ -101,7 +104,7 @@ public sealed class EvaluationRunner
     public void WarmUp(string prompt, int steps, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        this.pipeline.Generate(new GenerationRequest { Prompt = prompt, Steps = steps }, new NoCachePolicy(), cancellationToken: cancellationToken);
+        this.pipeline.Generate(new GenerationRequest { Prompt = prompt, Steps = steps, Scheduler = this.Scheduler }, new NoCachePolicy(), cancellationToken: cancellationToken);
     }
 
     /// <summary>Runs <paramref name="jobs"/> (from <see cref="Plan"/>) and returns one record per job, in order.</summary>
@@ -125,7 +128,7 @@ public sealed class EvaluationRunner
             }
 
             observer?.JobStarting?.Invoke(job);
-            var request = new GenerationRequest { Prompt = job.Prompt, Seed = job.Seed, Steps = steps };
+            var request = new GenerationRequest { Prompt = job.Prompt, Seed = job.Seed, Steps = steps, Scheduler = this.Scheduler };
             GenerationResult result = this.pipeline.Generate(request, this.createPolicy(job.Method), onStep, cancellationToken);
             if (job.IsReference)
             {

@@ -105,9 +105,9 @@ public static class EvaluationShards
         foreach (Slice s in slices)
         {
             EvaluationSettings a = first.Settings, b = s.Settings;
-            if (a.ModelName != b.ModelName || a.Steps != b.Steps || !a.Prompts.SequenceEqual(b.Prompts) || !a.Seeds.SequenceEqual(b.Seeds))
+            if (a.ModelName != b.ModelName || a.Steps != b.Steps || a.Scheduler != b.Scheduler || !a.Prompts.SequenceEqual(b.Prompts) || !a.Seeds.SequenceEqual(b.Seeds))
             {
-                throw new InvalidDataException($"slice {s.Index}/{s.Count} is from another evaluation than slice {first.Index}/{first.Count} (model, steps, prompts or seeds differ)");
+                throw new InvalidDataException($"slice {s.Index}/{s.Count} is from another evaluation than slice {first.Index}/{first.Count} (model, steps, sampler, prompts or seeds differ)");
             }
         }
 

@@ -38,7 +38,7 @@ public static class MarkdownReport
             md.AppendLine($"- Command: `{s.CommandLine}`");
         }
 
-        md.AppendLine($"- Model: {s.ModelName} (`{s.ModelDirectory}`), {s.Steps} steps, guidance {EvaluationFormat.Number(s.Guidance, 3)}");
+        md.AppendLine($"- Model: {s.ModelName} (`{s.ModelDirectory}`), {s.Steps} steps of {s.Scheduler}, guidance {EvaluationFormat.Number(s.Guidance, 3)}");
         md.AppendLine($"- Prompts: {s.Prompts.Count}{(s.PromptsFile is null ? string.Empty : $" from `{s.PromptsFile}`")}; seeds: {string.Join(", ", s.Seeds)}; " +
             $"{report.Records.Count} runs; {EvaluationFormat.Count(s.WarmupRuns, "untimed warm-up generation")} before them");
         md.AppendLine($"- Methods{(s.Ablation ? " (ablation set)" : string.Empty)}: {string.Join(", ", s.Methods)}");

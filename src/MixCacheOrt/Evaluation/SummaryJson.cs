@@ -72,6 +72,7 @@ public static class SummaryJson
                 ["ablation"] = s.Ablation,
                 ["steps"] = s.Steps,
                 ["guidance"] = s.Guidance,
+                ["scheduler"] = s.Scheduler,
                 ["warmup_runs"] = s.WarmupRuns,
             },
             ["environment"] = new JsonObject

@@ -163,7 +163,8 @@ public sealed class ModelPackage : IDisposable
         Require(m.Blocks.Count > 0, "blocks.count", "must be positive");
         Require(m.Blocks.Candidates.All(c => c >= 0 && c < m.Blocks.Count - 1), "blocks.candidates",
             $"must be block indices in [0, {m.Blocks.Count - 2}] (a cached block needs a block after it)");
-        Require(m.Scheduler.Type == "flow_match_euler", "scheduler.type", $"is '{m.Scheduler.Type}', only 'flow_match_euler' is supported");
+        Require(Schedulers.FlowSchedulers.Names.Contains(Schedulers.FlowSchedulers.Normalize(m.Scheduler.Type)), "scheduler.type",
+            $"is '{m.Scheduler.Type}'; supported: 'flow_match_euler', 'flow_match_unipc'");
         Require(m.Scheduler.Steps > 0, "scheduler.steps", "must be positive");
         Require(m.Scheduler.Shift > 0, "scheduler.shift", "must be positive");
         Require(m.Geometry.LatentElementCount > 0, "geometry", "must have positive latent dimensions");

@@ -16,6 +16,9 @@ public sealed record GenerationRequest
 
     public double? Shift { get; init; }
 
+    /// <summary>Sampler: <c>euler</c> or <c>unipc</c> (<see cref="Schedulers.FlowSchedulers"/>); null = the manifest's <c>scheduler.type</c>.</summary>
+    public string? Scheduler { get; init; }
+
     /// <summary>Initial latent noise [C, F, H, W] instead of <see cref="SeededNoise"/>(<see cref="Seed"/>).</summary>
     public float[]? InitialNoise { get; init; }
 

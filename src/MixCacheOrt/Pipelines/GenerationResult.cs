@@ -13,6 +13,9 @@ public sealed record GenerationResult
 
     public required double Shift { get; init; }
 
+    /// <summary>The sampler that ran: <c>euler</c> or <c>unipc</c>.</summary>
+    public string Scheduler { get; init; } = "euler";
+
     public required string CachePolicy { get; init; }
 
     /// <summary>Final latent [C, F, H, W].</summary>

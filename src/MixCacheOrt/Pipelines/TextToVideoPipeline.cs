@@ -10,7 +10,7 @@ namespace MixCacheOrt.Pipelines;
 
 /// <summary>
 /// Text-to-video generation with a model package: encode prompt and negative prompt, seed the noise, run the
-/// flow-matching Euler loop with classifier-free guidance (cond and uncond batched on full steps), let a
+/// flow-matching sampler (Euler or UniPC, <see cref="IFlowScheduler"/>) with classifier-free guidance (cond and uncond batched on full steps), let a
 /// <see cref="ICachePolicy"/> decide per step what to recompute, and decode the latent to frames.
 /// </summary>
 /// <remarks>
@@ -51,7 +51,8 @@ public sealed class TextToVideoPipeline : IDisposable
         int steps = m.Scheduler.StepsOr(request.Steps);
         double guidance = request.Guidance ?? m.Scheduler.Guidance;
         double shift = request.Shift ?? m.Scheduler.Shift;
-        var scheduler = new FlowMatchEulerScheduler(steps, shift, m.Scheduler.TimestepScale);
+        string schedulerName = Schedulers.FlowSchedulers.Normalize(request.Scheduler ?? m.Scheduler.Type);
+        IFlowScheduler scheduler = FlowSchedulers.Create(schedulerName, steps, shift, m.Scheduler.TimestepScale);
         int latentSize = m.Geometry.LatentElementCount;
 
         float[] latent = request.InitialNoise is { } noise
@@ -254,6 +255,7 @@ public sealed class TextToVideoPipeline : IDisposable
             Steps = steps,
             Guidance = guidance,
             Shift = shift,
+            Scheduler = schedulerName,
             CachePolicy = policy.Name,
             Latent = latent,
             Frames = frames,

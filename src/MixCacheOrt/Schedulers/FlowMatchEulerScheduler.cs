@@ -7,7 +7,7 @@ namespace MixCacheOrt.Schedulers;
 /// (<c>exporters/tinywan/flow.py</c>): u_k = 1 - k/steps, σ_k = shift·u/(1 + (shift-1)·u), timestep = scale·σ_k,
 /// and x ← x + (σ_{k+1} - σ_k)·v where v predicts noise - x0.
 /// </summary>
-public sealed class FlowMatchEulerScheduler
+public sealed class FlowMatchEulerScheduler : IFlowScheduler
 {
     private readonly double[] sigmas;
 

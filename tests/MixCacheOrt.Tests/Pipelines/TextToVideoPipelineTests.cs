@@ -62,6 +62,21 @@ public sealed class TextToVideoPipelineTests : ShippedPipelineFixture
     }
 
     [Test]
+    public void FiftyStepUniPCMatchesPyTorch()
+    {
+        // exporters/export.py --unipc-reference-only: the same noise and prompt through the Python UniPC sampler, shift 5.
+        (string prompt, ulong seed, double guidance, float[] noise) = Reference();
+        float[] expected = NpyFile.Read<float>(ShippedModel.PathOf("reference", "latent_unipc_steps50.npy")).Data;
+        GenerationResult r = this.Pipeline.Generate(new GenerationRequest
+        {
+            Prompt = prompt, Seed = seed, Steps = 50, Guidance = guidance, Shift = 5, Scheduler = "unipc", InitialNoise = noise,
+        });
+        double maxAbs = r.Latent.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+        Assert.That(maxAbs, Is.LessThan(1e-4), $"max |C# - PyTorch| = {maxAbs:E2}");
+        Assert.That(r.Scheduler, Is.EqualTo("unipc"));
+    }
+
+    [Test]
     public void SameSeedGivesIdenticalOutputAndCancellationStopsAtAStepBoundary()
     {
         var request = new GenerationRequest { Prompt = "a yellow circle moving down", Seed = 9, Steps = 3 };
