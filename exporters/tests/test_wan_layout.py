@@ -60,6 +60,8 @@ class WanLayoutTest(unittest.TestCase):
             # bf16 storage rounds the weights; the loaded model must equal the rounded originals
             for k, v in model.state_dict().items():
                 torch.testing.assert_close(tw.model.state_dict()[k], v.bfloat16().float())
+            self.assertEqual((tw.scheduler["type"], tw.scheduler["shift"], tw.scheduler["guidance"]), ("flow_match_unipc", 5.0, 5.0),
+                             "a Wan2.1 package samples like Wan: UniPC, shift 5, guidance 5")
             manifest = export.export_package(tw, out, "wan-reduced", dict(export.DEFAULT_SCHEDULER), {})
             self.assertNotIn("text_encoder", manifest["graphs"])
             self.assertEqual(manifest["blocks"]["count"], 2)

@@ -103,6 +103,12 @@ def load_config(wan_dir: str) -> WanConfig:
     return WanConfig.from_dict(cfg)
 
 
+# Wan2.1's T2V sampling defaults (generate.py: sample_solver 'unipc', sample_shift 5.0, sample_guide_scale 5.0, 50
+# steps): the manifest of an exported Wan2.1 package declares them. Wan's long default negative prompt needs its umT5
+# tokenizer, which packages exported here do not carry, so it is not set.
+WAN_T2V_SAMPLER = {"type": "flow_match_unipc", "steps": 50, "shift": 5.0, "guidance": 5.0}
+
+
 def load_wan_dir(wan_dir: str, latent_grid):
     """-> TinyWan-like bundle (DiT only) for export.py."""
     from export import TinyWan  # local import: export.py owns the bundle type
@@ -114,4 +120,4 @@ def load_wan_dir(wan_dir: str, latent_grid):
     if missing or unexpected:
         raise ValueError(f"{wan_dir}: checkpoint does not match the Wan2.1 T2V layout "
                          f"(missing {missing[:5]}, unexpected {unexpected[:5]})")
-    return TinyWan(model, None, None, None, None)
+    return TinyWan(model, None, None, None, None, WAN_T2V_SAMPLER)
