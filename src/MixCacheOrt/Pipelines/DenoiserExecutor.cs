@@ -28,6 +28,9 @@ public sealed class DenoiserExecutor : IDisposable
     private readonly InferenceSession postSession;
     private readonly string hiddenIn;
     private readonly string hiddenOut;
+    private readonly string[] preOutputs;
+    private readonly string[][] blockShared; // per block: its inputs besides the hidden state, all outputs of pre
+    private readonly string[] postShared;
     private float[] latentBatch = [];
     private readonly float[][] timesteps = [new float[1], new float[2]];
     private readonly Dictionary<(float Timestep, string Output), float[]> timeEmbeddings = [];
@@ -43,6 +46,9 @@ public sealed class DenoiserExecutor : IDisposable
         this.preSession = package.Pre;
         this.blockSessions = [.. package.Blocks];
         this.postSession = package.Post;
+        this.preOutputs = [.. package.Pre.OutputNames];
+        this.blockShared = [.. this.blockSessions.Select((b, i) => this.SharedInputs(b, $"block_{i:D2}"))];
+        this.postShared = this.SharedInputs(package.Post, "post");
         this.pre = package.Pre.CreateIoBinding();
         this.blocks = [.. package.Blocks.Select(b => b.CreateIoBinding())];
         this.post = package.Post.CreateIoBinding();
@@ -124,7 +130,7 @@ public sealed class DenoiserExecutor : IDisposable
                 this.pre.BindInput("latent", latent);
                 this.pre.BindInput("timestep", timestep);
                 this.pre.BindInput("context_raw", request.Context);
-                foreach (string name in (string[])["hidden", "e", "e0", "context"])
+                foreach (string name in this.preOutputs)
                 {
                     this.pre.BindOutputToDevice(name, this.activations);
                 }
@@ -134,8 +140,6 @@ public sealed class DenoiserExecutor : IDisposable
             }
 
             long afterPre = Stopwatch.GetTimestamp();
-            OrtValue e0 = preOut["e0"];
-            OrtValue context = preOut["context"];
             hidden = first == 0 ? preOut["hidden"] : request.ResumeHidden!;
             if (request.SkipBlocksResidual is { } skip)
             {
@@ -167,8 +171,11 @@ public sealed class DenoiserExecutor : IDisposable
                 blocksRun++;
                 OrtIoBinding block = this.blocks[i];
                 block.BindInput(this.hiddenIn, hidden);
-                block.BindInput("e0", e0);
-                block.BindInput("context", context);
+                foreach (string name in this.blockShared[i])
+                {
+                    block.BindInput(name, preOut[name]); // e0, context, and whatever else every block reads (RoPE tables, masks)
+                }
+
                 block.BindOutputToDevice(this.hiddenOut, this.activations);
                 OrtValue next;
                 using (OrtOutputs outputs = OrtOutputs.Run(this.blockSessions[i], block, this.runOptions))
@@ -207,7 +214,11 @@ public sealed class DenoiserExecutor : IDisposable
 
             long afterBlocks = Stopwatch.GetTimestamp();
             this.post.BindInput(this.hiddenIn, hidden);
-            this.post.BindInput("e", preOut["e"]);
+            foreach (string name in this.postShared)
+            {
+                this.post.BindInput(name, preOut[name]);
+            }
+
             this.post.BindOutputToDevice("velocity", OrtDevices.Cpu);
             float[] velocity;
             using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
@@ -274,7 +285,7 @@ public sealed class DenoiserExecutor : IDisposable
         this.pre.BindInput("latent", latent);
         this.pre.BindInput("timestep", t);
         this.pre.BindInput("context_raw", conditionalContext);
-        foreach (string name in (string[])["hidden", "e", "e0", "context"])
+        foreach (string name in this.preOutputs)
         {
             this.pre.BindOutputToDevice(name, name == output ? OrtDevices.Cpu : this.activations);
         }
@@ -286,6 +297,19 @@ public sealed class DenoiserExecutor : IDisposable
         this.Transfers.AddDeviceToHost(sizeof(float) * (long)embedding.Length);
         this.timeEmbeddings[(timestep, output)] = embedding;
         return embedding;
+    }
+
+    /// <summary>A stage's inputs besides the hidden state; each must be an output of <c>pre</c>, which computes everything shared.</summary>
+    private string[] SharedInputs(InferenceSession session, string graph)
+    {
+        string[] shared = [.. session.InputNames.Where(n => n != this.hiddenIn)];
+        foreach (string name in shared.Where(n => !this.preOutputs.Contains(n)))
+        {
+            throw new ModelPackageException(
+                $"{graph} reads '{name}', which pre does not produce (pre outputs: {string.Join(", ", this.preOutputs)}); re-partition the model so pre computes every tensor the blocks and post share");
+        }
+
+        return shared;
     }
 
     public void Dispose()
