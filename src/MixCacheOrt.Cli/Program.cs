@@ -51,6 +51,7 @@ internal static class Program
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         return root;
     }
 }
