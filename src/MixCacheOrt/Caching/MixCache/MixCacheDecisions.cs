@@ -107,7 +107,7 @@ public static class MixCacheDecisions
 
     public static CacheGranularities GranularityOf(StepMode mode) => mode switch
     {
-        StepMode.StepReuse => CacheGranularities.Step,
+        StepMode.StepReuse or StepMode.ResidualReuse => CacheGranularities.Step,
         StepMode.CfgReuse => CacheGranularities.Cfg,
         StepMode.BlockReuse => CacheGranularities.Block,
         _ => CacheGranularities.None,

@@ -59,6 +59,14 @@ public sealed record MixCacheOptions
     public bool Forecast { get; init; }
 
     /// <summary>
+    /// Step granularity at the block stack (ours, <c>mixcache:step=residual</c>): a step-level cache step still runs
+    /// <c>pre</c> and <c>post</c> on both branches with this step's latent and timestep and reuses (or, with
+    /// <see cref="Forecast"/>, forecasts) only what the block stack added — as TeaCache and TaylorSeer do — instead of
+    /// reusing the whole model output. Costs the two small stages; the choice between modes is unchanged.
+    /// </summary>
+    public bool ResidualSteps { get; init; }
+
+    /// <summary>
     /// Budget mode (ours, <c>mixcache:target=2.5x</c>): the end-to-end speedup to meet. The interval rule (eq. 6) is
     /// replaced by <see cref="MixCacheDecisions.BudgetInterval"/>, which spreads the compute left over the steps left
     /// given the measured cost of cached steps, and the warm-up ends at the latest when waiting longer would need an

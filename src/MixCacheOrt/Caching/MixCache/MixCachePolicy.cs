@@ -75,7 +75,7 @@ public sealed class MixCachePolicy : ICachePolicy
 
     public IReadOnlySet<int> BlockCandidates { get; }
 
-    public CacheNeeds Needs => this.options.Forecast ? CacheNeeds.Forecast : CacheNeeds.None;
+    public CacheNeeds Needs => (this.options.Forecast ? CacheNeeds.Forecast : CacheNeeds.None) | (this.options.ResidualSteps ? CacheNeeds.Residual : CacheNeeds.None);
 
     /// <summary>Budget mode: the share of a full step a cached step is assumed to cost before any has run (its running mean after); about what mixcache-eff's cached steps cost on the development set.</summary>
     internal const double CachedCostPrior = 0.1;
@@ -157,7 +157,7 @@ public sealed class MixCachePolicy : ICachePolicy
             this.blockComputedAt[b] = o.Step;
         }
 
-        this.consecutiveStepReuses = o.Decision.Mode == StepMode.StepReuse ? this.consecutiveStepReuses + 1 : 0;
+        this.consecutiveStepReuses = o.Decision.Mode is StepMode.StepReuse or StepMode.ResidualReuse ? this.consecutiveStepReuses + 1 : 0;
         if (this.caching)
         {
             IReadOnlyList<ModeScore> scores = this.Scores(o.Step + 1);
@@ -267,7 +267,7 @@ public sealed class MixCachePolicy : ICachePolicy
         double stepAge = this.options.AgeScaled ? 1 + this.consecutiveStepReuses : 1;
         var scores = new List<ModeScore>
         {
-            new(CacheDecision.ReuseStep, stepAge * this.stepDistance, this.profile.Impact.Step),
+            new(this.options.ResidualSteps ? CacheDecision.ReuseResidual : CacheDecision.ReuseStep, stepAge * this.stepDistance, this.profile.Impact.Step),
             new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg, cost ? 0.5 : 1),
         };
         foreach (int b in this.candidates.OrderByDescending(b => b))

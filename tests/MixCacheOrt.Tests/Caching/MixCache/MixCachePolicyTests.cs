@@ -287,6 +287,20 @@ public sealed class MixCachePolicyTests
     }
 
     [Test]
+    public void ResidualStepsReuseTheBlockStackInsteadOfTheWholeOutput()
+    {
+        MixCacheOptions options = MixCacheOptions.Efficiency with { Granularities = CacheGranularities.Step };
+        List<CacheDecision> plain = Drive(new MixCachePolicy("t", Profile(), options, [3, 6]), 30, k => k < 10 ? 0.5 : 0.01);
+        var policy = new MixCachePolicy("t", Profile(), options with { ResidualSteps = true }, [3, 6]);
+        List<CacheDecision> residual = Drive(policy, 30, k => k < 10 ? 0.5 : 0.01);
+
+        Assert.That(policy.Needs, Is.EqualTo(CacheNeeds.Residual));
+        Assert.That(plain.Where(d => d.Mode != StepMode.Full), Is.Not.Empty.And.All.EqualTo(CacheDecision.ReuseStep));
+        Assert.That(residual.Select(d => d.Mode == StepMode.Full), Is.EqualTo(plain.Select(d => d.Mode == StepMode.Full)), "the same schedule");
+        Assert.That(residual.Where(d => d.Mode != StepMode.Full), Is.All.EqualTo(CacheDecision.ReuseResidual));
+    }
+
+    [Test]
     public void ForecastingMixCacheForecastsEveryCachedMode()
     {
         var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { Forecast = true }, [3, 6]);
