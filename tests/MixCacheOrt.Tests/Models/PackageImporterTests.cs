@@ -36,6 +36,29 @@ public sealed class PackageImporterTests
     }
 
     [Test]
+    public void ExplicitBoundaries_PartitionedByHandAndImported_GenerateTheSameVideo()
+    {
+        // exporters/partition.py in explicit mode (block outputs named by hand, block 0's input derived), then import.
+        Python.AssumeModules("onnx", "numpy");
+        using var temp = new TempDirectory();
+        string parts = Path.Combine(temp.Path, "parts");
+        string[] outputs = [.. Enumerable.Range(0, 12).Select(i => $"/blocks.{i}/Add_8_output_0")];
+        Python.Run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+            Path.Combine(Python.RepoRoot(), "exporters", "partition.py"), ShippedModel.PathOf("denoiser.onnx"), "--out", parts,
+            "--block-outputs", string.Join(",", outputs));
+        string output = Path.Combine(temp.Path, "imported");
+        PackageImporter.Import(Request(output) with { Denoiser = parts });
+
+        var request = new GenerationRequest { Prompt = "a purple circle moving up", Seed = 4, Steps = 5 };
+        using var shipped = ModelPackage.Load(ShippedModel.Directory);
+        using var shippedPipeline = new TextToVideoPipeline(shipped);
+        using var imported = ModelPackage.Load(output);
+        using var importedPipeline = new TextToVideoPipeline(imported);
+        float[] expected = shippedPipeline.Generate(request).Frames, actual = importedPipeline.Generate(request).Frames;
+        Assert.That(actual.Zip(expected, (a, b) => Math.Abs(a - b)).Max(), Is.LessThanOrEqualTo(1e-5));
+    }
+
+    [Test]
     public void MissingPiecesAndAnExistingOutputAreOneLineErrorsNamingTheOption()
     {
         using var temp = new TempDirectory();
