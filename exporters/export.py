@@ -176,7 +176,9 @@ def sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def export_graph(module, inputs, in_names, out_names, path) -> None:
+def export_graph(module, inputs, in_names, out_names, path, external: bool = False) -> None:
+    """Exports one stage. With `external` the weights go to `<file>.data` beside it (ONNX external data: graphs of any
+    size, and the protobuf stays small); otherwise inline."""
     dynamic = {n: {0: "batch"} for n in in_names + out_names}
     tmp = path + ".tmp"
     with torch.no_grad():
@@ -194,8 +196,15 @@ def export_graph(module, inputs, in_names, out_names, path) -> None:
                 d.dim_param = "batch"
             else:
                 d.dim_value = int(ref.shape[i])
-    onnx.checker.check_model(proto)
-    onnx.save(proto, tmp)
+    if external:
+        data = os.path.basename(path) + ".data"
+        if os.path.exists(os.path.join(os.path.dirname(path), data)):
+            os.remove(os.path.join(os.path.dirname(path), data))
+        onnx.save_model(proto, tmp, save_as_external_data=True, all_tensors_to_one_file=True, location=data, size_threshold=1024)
+        onnx.checker.check_model(tmp)  # the path form: works above protobuf's 2 GB limit
+    else:
+        onnx.checker.check_model(proto)
+        onnx.save(proto, tmp)
     os.replace(tmp, path)
 
 
@@ -215,7 +224,7 @@ def validate_graph(module, inputs, in_names, out_names, path) -> float:
     return worst
 
 
-def export_package(tw: TinyWan, out_dir: str, name: str, scheduler: dict, source: dict, only=None) -> dict:
+def export_package(tw: TinyWan, out_dir: str, name: str, scheduler: dict, source: dict, only=None, external: bool = False) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     m, cfg = tw.model, tw.model.cfg
     graphs, errors = {}, {}
@@ -224,7 +233,7 @@ def export_package(tw: TinyWan, out_dir: str, name: str, scheduler: dict, source
             continue
         path = os.path.join(out_dir, f"{gname}.onnx")
         t0 = time.time()
-        export_graph(module, inputs, in_names, out_names, path)
+        export_graph(module, inputs, in_names, out_names, path, external)
         err = validate_graph(module, inputs, in_names, out_names, path)
         errors[gname] = err
         model_proto = onnx.load(path, load_external_data=False)
@@ -363,7 +372,8 @@ def main(argv: list[str] | None = None) -> None:
         source = {"wan_dir": os.path.abspath(args.wan_dir)}
         name = args.name or os.path.basename(os.path.normpath(args.wan_dir))
     print(f"exporting {name} -> {args.out}", flush=True)
-    export_package(tw, args.out, name, dict(tw.scheduler), source)
+    # Wan2.1 weights are GBs: their graphs keep the weights as external data (tiny-wan's stay inline).
+    export_package(tw, args.out, name, dict(tw.scheduler), source, external=args.wan_dir is not None)
     if args.reference:
         write_reference(tw, args.out, tw.scheduler)
     print("done", flush=True)

@@ -5,6 +5,7 @@ import os
 import tempfile
 import unittest
 
+import onnx
 import torch
 
 import export
@@ -68,6 +69,15 @@ class WanLayoutTest(unittest.TestCase):
             self.assertEqual(manifest["graphs"]["pre"]["inputs"][2]["shape"], ["batch", 12, 4096])
             for name, g in manifest["graphs"].items():
                 self.assertLess(g["max_abs_error_vs_pytorch"], 1e-4, name)
+            # as `export.py --wan-dir` writes them: weights as ONNX external data beside each graph
+            ext = os.path.join(out, "external")
+            manifest = export.export_package(tw, ext, "wan-reduced", dict(tw.scheduler), {}, external=True)
+            for name, g in manifest["graphs"].items():
+                self.assertLess(g["max_abs_error_vs_pytorch"], 1e-4, name)
+                proto = onnx.load(os.path.join(ext, g["file"]), load_external_data=False)
+                external = [t.name for t in proto.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+                self.assertTrue(external, f"{name}: weights are external data")
+                self.assertTrue(os.path.exists(os.path.join(ext, g["file"] + ".data")), name)
 
 
 if __name__ == "__main__":
