@@ -29,7 +29,7 @@ out=gpu-check-$(date -u +%Y%m%d-%H%M%S)
 prompts=9
 steps=50
 dev=cuda
-methods=none,mixcache-acc,mixcache-eff,mixcache-paper-eff,mixcache-step-only,teacache-0.1,teacache-0.14,magcache,fastercache,pab,blockdance
+methods=none,mixcache-acc,mixcache-eff,mixcache-paper-eff,mixcache-step-only,mixcache:forecast=on,mixcache:target=2.5x,teacache-0.1,teacache-0.14,magcache,fastercache,pab,blockdance,taylorseer:n=3,taylorseer-lite,fbcache:r=0.12,dbcache:r=0.1
 die() { echo "gpu-check: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
