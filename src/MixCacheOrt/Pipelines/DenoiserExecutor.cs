@@ -235,6 +235,7 @@ public sealed class DenoiserExecutor : IDisposable
             {
                 Residual = residual,
             };
+            ownsHidden &= !captured.ContainsValue(hidden); // the last block's output, when captured, now belongs to the result
             captured = null!;
             residual = null;
             return result;

@@ -41,6 +41,23 @@ public sealed class DenoiserExecutorTests
     }
 
     [Test]
+    public void TheLastBlocksOutput_WhenCaptured_BelongsToTheResultAndStaysReadable()
+    {
+        // The last block's output is also the hidden state post reads; the pass must hand it over, not dispose it.
+        using OrtValue context = this.prompts.Encode(["a red circle moving right", string.Empty]);
+        int last = this.package.Manifest.Blocks.Count - 1;
+        float[] latent = Latent(8);
+        using DenoiserOutput a = this.executor.Run(new DenoiserRequest { Latent = latent, Timestep = 500f, Context = context, Batch = 2, Capture = new HashSet<int> { last } });
+        using DenoiserOutput b = this.executor.Run(new DenoiserRequest { Latent = latent, Timestep = 500f, Context = context, Batch = 2, Capture = new HashSet<int> { last }, CaptureResidual = true });
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        float[] first = a.Captured[last].ToArray<float>(), second = b.Captured[last].ToArray<float>();
+        Assert.That(first, Has.Length.EqualTo(2 * this.package.Manifest.Geometry.Tokens * 128));
+        Assert.That(second, Is.EqualTo(first), "the same pass twice");
+        Assert.That(first, Is.All.Matches<float>(float.IsFinite));
+    }
+
+    [Test]
     public void ChainedBatch2MatchesTheMonolithicGraph()
     {
         float[] latent = this.Latent(3);
