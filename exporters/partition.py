@@ -863,9 +863,11 @@ def explicit_boundaries(G: Graph, block_outputs, hidden_in, types):
 
 
 def partition(src: str, out_dir: str, pattern: str = DEFAULT_PATTERN, block_outputs=None, shared=None,
-              hidden_in: str | None = None, log=None) -> dict:
+              hidden_in: str | None = None, log=None, inputs: dict | None = None) -> dict:
     """Splits `src` into out_dir/{pre,block_XX,post}.onnx + partition.json; returns partition.json's content.
-    block_outputs (list) selects explicit mode; shared: package names (see parse_shared); log: progress callback."""
+    block_outputs (list) selects explicit mode; shared: package names (see parse_shared); log: progress callback;
+    inputs: {package name: model input} renames pre's inputs (e.g. latent=hidden_states, context_raw=
+    encoder_hidden_states for a diffusers export), so the executor, which feeds latent/timestep/context_raw, can run it."""
     log = log or (lambda _msg: None)
     model = onnx.load(src, load_external_data=False)
     src_dir = os.path.dirname(os.path.abspath(src))
@@ -876,6 +878,11 @@ def partition(src: str, out_dir: str, pattern: str = DEFAULT_PATTERN, block_outp
             fail(f"--shared {pkg}={t}: no tensor {t!r} in the graph")
     if hidden_in is not None and (not G.exists(hidden_in) or hidden_in in G.consts):
         fail(f"--hidden-in: no non-constant tensor {hidden_in!r} in the graph")
+    renamed = {}
+    for pkg, t in (inputs or {}).items():
+        if t not in G.input_set:
+            fail(f"--inputs {pkg}={t}: the model has no input {t!r} (inputs: {', '.join(G.inputs)})")
+        renamed[t] = pkg
     for name in (*RESERVED, "e", "e0", "context"):
         if name in G.input_set:
             fail(f"model input {name!r} has the name of a tensor pre hands on; rename it before partitioning")
@@ -916,6 +923,7 @@ def partition(src: str, out_dir: str, pattern: str = DEFAULT_PATTERN, block_outp
         """A model input as the model declares it, its batch dimension named `batch`."""
         v = onnx.ValueInfoProto()
         v.CopyFrom(next(x for x in model.graph.input if x.name == t))
+        v.name = renamed.get(t, t)
         for d in v.type.tensor_type.shape.dim:
             if d.dim_param and d.dim_param == types.symbol:
                 d.dim_param = "batch"
@@ -968,9 +976,17 @@ def main(argv=None) -> None:
     ap.add_argument("--shared", default=None,
                     help="package names for tensors pre hands on: e0=T,context=T,e=T,NAME=T (either mode); "
                          "a plain T_e0,T_context,T_e list names e0, context and e")
+    ap.add_argument("--inputs", default=None,
+                    help="rename pre's inputs to the package's: latent=T,timestep=T,context_raw=T (model input names)")
     args = ap.parse_args(argv)
     bo = [t.strip() for t in args.block_outputs.split(",") if t.strip()] if args.block_outputs else None
-    info = partition(args.model, args.out, args.block_pattern, bo, args.shared, args.hidden_in, log=print)
+    inputs = None
+    if args.inputs:
+        pairs = [p.split("=", 1) for p in args.inputs.split(",") if p.strip()]
+        if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+            fail(f"--inputs {args.inputs!r}: write NAME=MODEL_INPUT,... (e.g. latent=hidden_states)")
+        inputs = {k.strip(): v.strip() for k, v in pairs}
+    info = partition(args.model, args.out, args.block_pattern, bo, args.shared, args.hidden_in, log=print, inputs=inputs)
     print(f"{info['block_count']} blocks -> {args.out}")
     print(f"  pre outputs {info['pre_outputs']}; blocks share {info['block_shared_inputs']}; post reads {info['post_inputs']}")
     print(json.dumps(info["boundaries"]["tensors"], indent=1))

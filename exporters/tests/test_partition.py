@@ -373,6 +373,21 @@ class DiffusersLikeTest(unittest.TestCase):
                                 grids=({"frames": 2, "height": 4, "width": 4}, {"frames": 3, "height": 6, "width": 2}))
 
 
+class DiffusersInputsTest(DiffusersLikeTest):
+    """(b) with pre's inputs renamed to the package's (--inputs), as the C# executor feeds them."""
+
+    def test_chain_matches_monolithic_graph(self):
+        names = {"latent": "hidden_states", "context_raw": "encoder_hidden_states"}
+        with tempfile.TemporaryDirectory() as out:
+            info = partition.partition(self.src, out, r"^/transformer_blocks\.(\d+)/", inputs=names)
+            self.assertEqual(graph_io(os.path.join(out, "pre.onnx"))[0], ["latent", "timestep", "context_raw"])
+            feeds = feeds_for(self.src, 2, seed=3, grid={"frames": 2, "height": 4, "width": 4})
+            expected = run_monolithic(self.src, feeds)
+            renamed = {({v: k for k, v in names.items()}).get(n, n): a for n, a in feeds.items()}
+            np.testing.assert_allclose(run_chain(self, out, info, renamed), expected, atol=ATOL, rtol=0)
+        self.assertIn("the model has no input 'nope'", partition_error(self.src, r"^/transformer_blocks\.(\d+)/", inputs={"latent": "nope"}))
+
+
 class ExplicitModeTest(unittest.TestCase):
     """(c) explicit boundaries on (a) with every node and inner tensor renamed (no scope left to find)."""
 
