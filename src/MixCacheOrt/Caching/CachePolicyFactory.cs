@@ -151,7 +151,7 @@ public static class CachePolicyFactory
 
     /// <summary>What <c>--cache</c> accepts, for help texts.</summary>
     public static string Help =>
-        $"a preset ({string.Join(", ", Policies.Keys)}) or FAMILY:key=value,... with " +
+        $"a preset ({string.Join(", ", Policies.Keys)}), replay:RUN.json (play back a run's decisions) or FAMILY:key=value,... with " +
         string.Join("; ", FamilyTable.Select(f => $"{f.Key}: {string.Join(", ", f.Value.Keys.Select(k => k.Name))}"));
 
     /// <summary>
@@ -165,6 +165,11 @@ public static class CachePolicyFactory
         if (preset is not null)
         {
             return (preset, null);
+        }
+
+        if (IsReplay(spec, out string path))
+        {
+            return File.Exists(path) ? ($"replay:{path}", null) : (null, $"replay: '{path}' does not exist; give the run.json of a generate run");
         }
 
         try
@@ -186,8 +191,21 @@ public static class CachePolicyFactory
             return create(context);
         }
 
+        if (IsReplay(name, out string path))
+        {
+            return ReplayPolicy.Load(path);
+        }
+
         CacheSpec spec = Validate(CacheSpec.Parse(name));
         return FamilyTable[spec.Family].Create(context, new SpecValues(spec), spec.Canonical);
+    }
+
+    /// <summary><c>replay:PATH</c> (a run.json to play back, <see cref="ReplayPolicy"/>).</summary>
+    private static bool IsReplay(string spec, out string path)
+    {
+        string s = spec.Trim();
+        path = s.StartsWith("replay:", StringComparison.OrdinalIgnoreCase) ? s["replay:".Length..] : string.Empty;
+        return path.Length > 0;
     }
 
     private static CacheSpec Validate(CacheSpec spec)
