@@ -2,8 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Models;
-using MixCacheOrt.Numerics;
-using MixCacheOrt.Ort;
+using MixCacheOrt.Pipelines.Modes;
 using MixCacheOrt.Schedulers;
 
 namespace MixCacheOrt.Pipelines;
@@ -82,8 +81,12 @@ public sealed class TextToVideoPipeline : IDisposable
 
         // Host buffers reused every step: branch outputs, and two guided outputs that alternate so the previous step's
         // stays readable (cache.LastOutput) while this step's is written.
-        float[] condBuffer = new float[latentSize], uncondBuffer = new float[latentSize];
         float[][] guidedBuffers = [new float[latentSize], new float[latentSize]];
+        var context = new StepContext
+        {
+            Executor = this.executor, Cache = cache, Policy = policy, Hook = hook, Needs = needs, ContextBoth = contextBoth, ContextCond = contextCond,
+            Guidance = (float)guidance, Latent = latent, ConditionalBuffer = new float[latentSize], UnconditionalBuffer = new float[latentSize],
+        };
         long peakBytes = 0;
         long denoiseStart = Stopwatch.GetTimestamp();
         for (int k = 0; k < steps; k++)
@@ -92,113 +95,20 @@ public sealed class TextToVideoPipeline : IDisposable
             long stepStart = Stopwatch.GetTimestamp();
             (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
             cache.BeginStep(k);
-            CacheDecision decision = policy.Decide(k, cache.Availability);
-            decision = Feasible(decision, cache, needs);
+            (CacheDecision decision, IStepModeRunner runner) = StepModeRunners.Resolve(policy.Decide(k, cache.Availability), cache, needs);
             long decided = Stopwatch.GetTimestamp();
             float[] guided = guidedBuffers[k % 2];
-            float[]? cond = null, uncond = null;
-            int blockEvaluations = 0;
-            TimeSpan compute = TimeSpan.Zero;
             float timestep = scheduler.Timestep(k);
-            switch (decision.Mode)
+            ModeResult ran = runner.Run(context, k, timestep, decision, guided);
+            (decision, float[]? cond, float[]? uncond, int blockEvaluations) = (ran.Decision, ran.Conditional, ran.Unconditional, ran.BlockEvaluations);
+            TimeSpan compute = ran.RanModel ? Stopwatch.GetElapsedTime(decided) : TimeSpan.Zero;
+            if (decision.Mode == StepMode.Full)
             {
-                case StepMode.Full:
-                {
-                    hook?.BeginStep(k);
-                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextBoth, policy.BlockCandidates, resumeAfter: null, resumeHidden: null,
-                        captureResidual: (needs & CacheNeeds.Residual) != 0, hook);
-                    pass.Conditional.CopyTo(cond = condBuffer);
-                    pass.Unconditional.CopyTo(uncond = uncondBuffer);
-                    Guidance.Combine(cond, uncond, (float)guidance, guided);
-                    if (hook?.Outcome is CacheDecision outcome)
-                    {
-                        // The hook reused part of the stack: an estimate, recorded as such and not cached as a real output.
-                        decision = outcome;
-                        (cond, uncond) = (null, null);
-                        blockEvaluations = 2 * pass.BlocksRun;
-                        compute = Stopwatch.GetElapsedTime(decided);
-                        cached += compute;
-                        break;
-                    }
-
-                    cache.SetCfgDelta(cond, uncond, k);
-                    cache.RecordFullOutput(k, guided);
-                    if (pass.Residual is not null)
-                    {
-                        cache.SetResidual(pass.TakeResidual(), k);
-                    }
-
-                    if ((needs & CacheNeeds.BranchBlocks) != 0)
-                    {
-                        foreach (int index in pass.Captured.Keys.ToArray())
-                        {
-                            cache.SetBranchBlock(index, pass.TakeCaptured(index));
-                        }
-                    }
-
-                    cache.StoreBlocks(pass.Captured, 2);
-                    blockEvaluations = 2 * pass.BlocksRun;
-                    compute = Stopwatch.GetElapsedTime(decided);
-                    full += compute;
-                    break;
-                }
-
-                case StepMode.StepReuse when decision.Forecast:
-                    cache.ForecastOutput(k, guided);
-                    break;
-
-                case StepMode.StepReuse:
-                    cache.LastOutput!.CopyTo(guided, 0);
-                    break;
-
-                case StepMode.ResidualReuse:
-                case StepMode.BranchBlockReuse:
-                {
-                    // Both branches from their own caches; the outputs are estimates, so observers see none of them.
-                    using OrtValue? forecastResidual = decision is { Mode: StepMode.ResidualReuse, Forecast: true } ? cache.ForecastResidual(k) : null;
-                    using DenoiserOutput pass = decision.Mode == StepMode.ResidualReuse
-                        ? this.executor.Run(new DenoiserRequest
-                        {
-                            Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2, SkipBlocksResidual = forecastResidual ?? cache.Residual,
-                        })
-                        : this.executor.Run(new DenoiserRequest
-                        {
-                            Latent = latent, Timestep = timestep, Context = contextBoth, Batch = 2,
-                            ResumeAfterBlock = decision.Block, ResumeHidden = cache.BranchBlock(decision.Block),
-                        });
-                    Guidance.Combine(pass.Conditional, pass.Unconditional, (float)guidance, guided);
-                    blockEvaluations = 2 * pass.BlocksRun;
-                    compute = Stopwatch.GetElapsedTime(decided);
-                    cached += compute;
-                    break;
-                }
-
-                default:
-                {
-                    int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
-                    using OrtValue? forecastHidden = decision.Forecast && resume is int b ? cache.ForecastBlock(b, k) : null;
-                    using DenoiserOutput pass = this.RunPass(latent, timestep, contextCond, policy.BlockCandidates, resume,
-                        resume is int r ? forecastHidden ?? cache.Block(r) : null);
-                    pass.Conditional.CopyTo(cond = condBuffer);
-                    uncond = uncondBuffer;
-                    if (decision.Forecast)
-                    {
-                        cache.ForecastCfgDelta(k, uncond);
-                        System.Numerics.Tensors.TensorPrimitives.Add(cond, uncond, uncond);
-                    }
-                    else if (!policy.EstimateUnconditional(k, cond, uncond))
-                    {
-                        System.Numerics.Tensors.TensorPrimitives.Add(cond, cache.CfgDelta!, uncond);
-                    }
-
-                    Guidance.Combine(cond, uncond, (float)guidance, guided);
-                    cache.StoreBlocks(pass.Captured, 1);
-                    blockEvaluations = pass.BlocksRun;
-                    compute = Stopwatch.GetElapsedTime(decided);
-                    cached += compute;
-                    uncond = null; // not a real unconditional output: observers must not treat it as one
-                    break;
-                }
+                full += compute;
+            }
+            else
+            {
+                cached += compute;
             }
 
             long observeStart = Stopwatch.GetTimestamp();
@@ -275,40 +185,6 @@ public sealed class TextToVideoPipeline : IDisposable
             },
         };
     }
-
-    /// <summary>One model pass; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
-    private DenoiserOutput RunPass(float[] latent, float timestep, OrtValue context, IReadOnlySet<int> capture, int? resumeAfter, OrtValue? resumeHidden,
-        bool captureResidual = false, IBlockHook? hook = null) =>
-        this.executor.Run(new DenoiserRequest
-        {
-            Latent = latent,
-            Timestep = timestep,
-            Context = context,
-            Batch = (int)context.Shape()[0],
-            Capture = capture,
-            ResumeAfterBlock = resumeAfter,
-            ResumeHidden = resumeHidden,
-            CaptureResidual = captureResidual,
-            Hook = hook,
-        });
-
-    /// <summary>
-    /// A decision the cache cannot serve yet (nothing cached) falls back to a full step; a forecast the policy did not
-    /// ask history for (<see cref="CacheNeeds.Forecast"/>) is a plain reuse.
-    /// </summary>
-    private static CacheDecision Feasible(CacheDecision d, FeatureCache cache, CacheNeeds needs) => Servable(
-        d.Forecast && (needs & CacheNeeds.Forecast) == 0 ? d with { Forecast = false } : d, cache);
-
-    private static CacheDecision Servable(CacheDecision d, FeatureCache cache) => d.Mode switch
-    {
-        StepMode.StepReuse when cache.LastOutput is null => CacheDecision.Full,
-        StepMode.CfgReuse when cache.CfgDelta is null => CacheDecision.Full,
-        StepMode.BlockReuse when cache.CfgDelta is null || !cache.CachedBlocks.Contains(d.Block) => CacheDecision.Full,
-        StepMode.BranchBlockReuse when cache.BranchBlock(d.Block) is null => CacheDecision.Full,
-        StepMode.ResidualReuse when cache.Residual is null => CacheDecision.Full,
-        StepMode.MiddleReuse => CacheDecision.Full, // decided inside the pass by the policy's block hook
-        _ => d,
-    };
 
     public void Dispose() => this.executor.Dispose();
 

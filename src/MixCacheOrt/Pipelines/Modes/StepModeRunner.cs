@@ -1,0 +1,107 @@
+using Microsoft.ML.OnnxRuntime;
+using MixCacheOrt.Caching;
+
+namespace MixCacheOrt.Pipelines.Modes;
+
+/// <summary>
+/// How the pipeline runs one <see cref="StepMode"/>: whether the feature cache can serve a decision now, and the
+/// model pass(es) that turn it into this step's guided output. One runner per mode, registered once in
+/// <see cref="StepModeRunners"/>; the sampler loop in <see cref="TextToVideoPipeline.Generate"/> only asks the policy,
+/// runs the runner and steps the sampler.
+/// </summary>
+internal interface IStepModeRunner
+{
+    /// <summary>Whether <paramref name="decision"/> can run now (what it reuses is cached).</summary>
+    bool CanServe(CacheDecision decision, FeatureCache cache);
+
+    /// <summary>Computes step <paramref name="step"/>'s guided output into <paramref name="guided"/>.</summary>
+    ModeResult Run(StepContext context, int step, float timestep, CacheDecision decision, float[] guided);
+}
+
+/// <summary>What a mode computed: the decision as it ran, the branch outputs observers may read, and the compute it took.</summary>
+/// <param name="Decision">The decision as it ran (a block hook may turn a full step into a partial one).</param>
+/// <param name="Conditional">The conditional output of a model pass, when one ran.</param>
+/// <param name="Unconditional">The unconditional output, only when both branches ran in full.</param>
+/// <param name="BlockEvaluations">Transformer block evaluations, both branches counted.</param>
+/// <param name="RanModel">Whether the model ran at all (for the compute time split).</param>
+internal readonly record struct ModeResult(CacheDecision Decision, float[]? Conditional, float[]? Unconditional, int BlockEvaluations, bool RanModel);
+
+/// <summary>What every mode of one generation shares: the executor, the cache, the policy, the contexts and buffers.</summary>
+internal sealed class StepContext
+{
+    /// <summary>No block outputs to keep (passes whose outputs are estimates).</summary>
+    public static readonly IReadOnlySet<int> NoBlocks = new HashSet<int>();
+
+    public required DenoiserExecutor Executor { get; init; }
+
+    public required FeatureCache Cache { get; init; }
+
+    public required ICachePolicy Policy { get; init; }
+
+    public required IBlockHook? Hook { get; init; }
+
+    public required CacheNeeds Needs { get; init; }
+
+    /// <summary>Text context of both branches (cond, uncond) and of the conditional one.</summary>
+    public required OrtValue ContextBoth { get; init; }
+
+    public required OrtValue ContextCond { get; init; }
+
+    public required float Guidance { get; init; }
+
+    /// <summary>The current latent (read by the passes; the sampler updates it after the step).</summary>
+    public required float[] Latent { get; init; }
+
+    /// <summary>Host buffers for the branch outputs, reused every step.</summary>
+    public required float[] ConditionalBuffer { get; init; }
+
+    public required float[] UnconditionalBuffer { get; init; }
+
+    /// <summary>One pass of the executor; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
+    public DenoiserOutput Pass(float timestep, OrtValue context, int? resumeAfter = null, OrtValue? resumeHidden = null, bool captureResidual = false,
+        IBlockHook? hook = null, OrtValue? skipBlocksResidual = null, IReadOnlySet<int>? capture = null) =>
+        this.Executor.Run(new DenoiserRequest
+        {
+            Latent = this.Latent,
+            Timestep = timestep,
+            Context = context,
+            Batch = (int)Ort.OrtValues.Shape(context)[0],
+            Capture = capture ?? this.Policy.BlockCandidates,
+            ResumeAfterBlock = resumeAfter,
+            ResumeHidden = resumeHidden,
+            CaptureResidual = captureResidual,
+            Hook = hook,
+            SkipBlocksResidual = skipBlocksResidual,
+        });
+}
+
+/// <summary>The runner of every mode: adding a mechanism is one runner class and one line here.</summary>
+internal static class StepModeRunners
+{
+    private static readonly Dictionary<StepMode, IStepModeRunner> Runners = new()
+    {
+        [StepMode.Full] = new FullStep(),
+        [StepMode.StepReuse] = new StepReuseStep(),
+        [StepMode.CfgReuse] = new ConditionalOnlyStep(),
+        [StepMode.BlockReuse] = new ConditionalOnlyStep(),
+        [StepMode.BranchBlockReuse] = new BranchBlockStep(),
+        [StepMode.ResidualReuse] = new ResidualStep(),
+    };
+
+    /// <summary>
+    /// The decision that runs and its runner: what the cache cannot serve yet falls back to a full step (so does a
+    /// mode only a block hook decides, <see cref="StepMode.MiddleReuse"/>); a forecast the policy did not ask history for
+    /// (<see cref="CacheNeeds.Forecast"/>) is a plain reuse.
+    /// </summary>
+    public static (CacheDecision Decision, IStepModeRunner Runner) Resolve(CacheDecision decision, FeatureCache cache, CacheNeeds needs)
+    {
+        if (decision.Forecast && (needs & CacheNeeds.Forecast) == 0)
+        {
+            decision = decision with { Forecast = false };
+        }
+
+        return Runners.TryGetValue(decision.Mode, out IStepModeRunner? runner) && runner.CanServe(decision, cache)
+            ? (decision, runner)
+            : (CacheDecision.Full, Runners[StepMode.Full]);
+    }
+}
