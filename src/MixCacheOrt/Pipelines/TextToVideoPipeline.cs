@@ -10,7 +10,8 @@ namespace MixCacheOrt.Pipelines;
 /// <summary>
 /// Text-to-video generation with a model package: encode prompt and negative prompt, seed the noise, run the
 /// flow-matching sampler (Euler or UniPC, <see cref="IFlowScheduler"/>) with classifier-free guidance (cond and uncond batched on full steps), let a
-/// <see cref="ICachePolicy"/> decide per step what to recompute, and decode the latent to frames.
+/// <see cref="ICachePolicy"/> decide per step what to recompute (each step mode run by its <see cref="IStepModeRunner"/>),
+/// and decode the latent to frames.
 /// </summary>
 /// <remarks>
 /// Sessions are loaded once (by the <see cref="ModelPackage"/>) and reused for every <see cref="Generate"/> call;
