@@ -131,6 +131,19 @@ public sealed record GraphSpec
     public required TensorSpec[] Inputs { get; init; }
 
     public required TensorSpec[] Outputs { get; init; }
+
+    /// <summary>The graph's weights as ONNX external data beside it (generated packages), with their sha256; null when inline.</summary>
+    public ExternalDataSpec? ExternalData { get; init; }
+}
+
+/// <summary>An external-data file of a graph: name (relative to the package), sha256 and size.</summary>
+public sealed record ExternalDataSpec
+{
+    public required string File { get; init; }
+
+    public required string Sha256 { get; init; }
+
+    public long Bytes { get; init; }
 }
 
 /// <summary>A graph input or output: name, dtype ("float32", "int64", "float16") and shape (numbers or symbolic names).</summary>

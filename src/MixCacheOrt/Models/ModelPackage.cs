@@ -209,6 +209,22 @@ public sealed class ModelPackage : IDisposable
             throw new ModelPackageException($"graph file '{path}' (graphs.{name}.file in manifest.json) is missing; restore it or re-export the package");
         }
 
+        if (spec.ExternalData is { } data)
+        {
+            string dataPath = Path.Combine(this.Directory, data.File);
+            if (!File.Exists(dataPath))
+            {
+                throw new ModelPackageException(
+                    $"weights '{dataPath}' (graphs.{name}.external_data) are missing; generate them with /usr/bin/python3 exporters/regen_weights.py {this.Directory}");
+            }
+
+            if (verifyChecksum && !string.Equals(Sha256Of(dataPath), data.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelPackageException(
+                    $"weights '{dataPath}' do not match graphs.{name}.external_data.sha256; regenerate them with /usr/bin/python3 exporters/regen_weights.py {this.Directory}");
+            }
+        }
+
         if (verifyChecksum)
         {
             string actual = Sha256Of(path);
