@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # Cost at larger sizes on this CPU (issue #22): generates ladder packages (exporters/ladder.py, weights from a seed),
 # validates the 1.3B-shaped 480p package with ModelPackage, and times full compute against a replayed MixCache
-# schedule (recorded on tiny-wan) on the M package, and a step cache on two L-width blocks, at their small grids.
+# schedule (recorded on tiny-wan) and a step cache on the M package and on 12 L-width blocks, at their small grids.
 # Prints markdown.
-#   benchmarks/ladder.sh            (~5 min on 2 cores; writes models/ladder-*, whose weights git ignores: 5.9 GB)
+#   benchmarks/ladder.sh            (~10 min on 2 cores; writes models/ladder-*, whose weights git ignores: 7.5 GB)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 py=/usr/bin/python3
 [ -f models/ladder-L-480p/manifest.json ] || $py exporters/ladder.py --config L --grid 480p --out models/ladder-L-480p > /dev/null
-[ -f models/ladder-L-small/manifest.json ] || $py exporters/ladder.py --config L --grid small --blocks 2 --out models/ladder-L-small > /dev/null
+[ -f models/ladder-L-small/manifest.json ] || $py exporters/ladder.py --config L --grid small --blocks 12 --out models/ladder-L-small > /dev/null
 [ -f models/ladder-M-small/manifest.json ] || $py exporters/ladder.py --config M --grid small --out models/ladder-M-small > /dev/null
 $py exporters/regen_weights.py --check models/ladder-L-480p > /dev/null
 echo "- $(dotnet run --file benchmarks/validate-package.cs -c Release -- models/ladder-L-480p)"
 # A tiny-wan MixCache schedule with every granularity (full 17, step 30, block 2, cfg 1), replayed elsewhere.
 ./mixcache generate --prompt "a purple square moving up on a dark background" --seed 2 --cache mixcache-eff --threads 2 --out "$tmp/schedule" > /dev/null
 echo
-echo "| package | cache | steps per mode | block evaluations | denoise (ms) | realised / ideal speedup |"
-echo "|:--|:--|:--|--:|--:|--:|"
-for run in "ladder-M-small none" "ladder-M-small replay:$tmp/schedule/run.json" "ladder-L-small none" "ladder-L-small step:n=3,warmup=10"; do
+echo "| package | cache | steps per mode | block evaluations | denoise (ms) | realised / ideal speedup | bookkeeping | cache memory |"
+echo "|:--|:--|:--|--:|--:|--:|--:|--:|"
+for run in "ladder-M-small none" "ladder-M-small replay:$tmp/schedule/run.json" "ladder-L-small none" "ladder-L-small replay:$tmp/schedule/run.json" "ladder-L-small step:n=3,warmup=10"; do
   pkg=${run%% *}; cache=${run#* }
   {
     ./mixcache generate -m "models/$pkg" --prompt "a cat walking" --allow-unknown-words --seed 1 --steps 50 --cache "$cache" --threads 2 --json > "$tmp/run.json"
@@ -33,7 +33,9 @@ if sys.argv[3] == "none":
 else:
     f = json.load(open(ref)); ratio = f"{(f['ms'] / ms) / (f['evals'] / evals):.3f}"
 name = "replay of tiny-wan's mixcache-eff" if sys.argv[3].startswith("replay:") else sys.argv[3]
-print(f"| {sys.argv[2]} | {name} | {modes} | {evals} | {ms:.0f} | {ratio} |")
+lat = r["latency_ms"]; book = 100 * lat["decision_overhead"] / lat["denoise"]
+mem = r["cache_summary"]["cache_bytes_peak"] / 2**20
+print(f"| {sys.argv[2]} | {name} | {modes} | {evals} | {ms:.0f} | {ratio} | {book:.2f}% | {mem:.1f} MiB |")
 PY
   }
 done
