@@ -12,6 +12,14 @@ internal static partial class ParseErrors
     /// </summary>
     public static string Describe(string message)
     {
+        Match choice = NotOneOf().Match(message);
+        if (choice.Success)
+        {
+            // "Argument 'gpu' not recognized. Must be one of:\n\t'cpu'\n\t'cuda'" (several lines) becomes one line.
+            string[] allowed = [.. choice.Groups["choice"].Captures.Select(c => c.Value)];
+            return $"'{choice.Groups["value"].Value}' is not allowed; use one of {string.Join(", ", allowed)}";
+        }
+
         Match m = CannotParse().Match(message);
         if (!m.Success)
         {
@@ -29,6 +37,9 @@ internal static partial class ParseErrors
         };
         return $"{m.Groups["option"].Value} must be {kind} (got '{m.Groups["value"].Value}')";
     }
+
+    [GeneratedRegex(@"^Argument '(?<value>[^']*)' not recognized\. Must be one of:(?:\s*'(?<choice>[^']*)')+\s*$")]
+    private static partial Regex NotOneOf();
 
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$")]
     private static partial Regex CannotParse();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using MixCacheOrt.Cli.Commands;
 
 namespace MixCacheOrt.Cli;
@@ -28,7 +29,11 @@ internal static class Program
             {
                 // One line naming the problem, not the help page (which --help prints).
                 string command = parse.CommandResult.Command == root ? "mixcache" : $"mixcache {parse.CommandResult.Command.Name}";
-                error.WriteLine($"{command}: {ParseErrors.Describe(parse.Errors[0].Message)}; see '{command} --help'");
+                // The option a value belongs to, when the error is about a value (e.g. --scheduler ddim).
+                SymbolResult? symbol = parse.Errors[0].SymbolResult;
+                string? option = (symbol as OptionResult ?? symbol?.Parent as OptionResult)?.Option.Name;
+                string described = ParseErrors.Describe(parse.Errors[0].Message);
+                error.WriteLine($"{command}: {(option is not null && !described.Contains(option, StringComparison.Ordinal) ? option + ": " : string.Empty)}{described}; see '{command} --help'");
                 return ExitCodes.Usage;
             }
 

@@ -9,6 +9,7 @@ public sealed class ParseErrorsTests
     [TestCase("Cannot parse argument 'abc' for option '--steps' as expected type 'System.Nullable`1[System.Int32]'.", "--steps must be a whole number (got 'abc')")]
     [TestCase("Cannot parse argument 'x' for option '--guidance' as expected type 'System.Nullable`1[System.Double]'.", "--guidance must be a number (got 'x')")]
     [TestCase("Unrecognized command or argument '--bogus'.", "Unrecognized command or argument '--bogus'")]
+    [TestCase("Argument 'gpu' not recognized. Must be one of:\n\t'cpu'\n\t'cuda'", "'gpu' is not allowed; use one of cpu, cuda")]
     public void Describe_SaysWhatTheOptionTakes(string message, string expected) =>
         Assert.That(ParseErrors.Describe(message), Is.EqualTo(expected));
 }
