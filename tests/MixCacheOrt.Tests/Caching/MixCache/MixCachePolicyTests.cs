@@ -248,6 +248,12 @@ public sealed class MixCachePolicyTests
     public void BudgetIntervalSpreadsTheComputeLeftOverTheStepsLeft(double spent, int stepsLeft, double cachedCost, int expected) =>
         Assert.That(MixCacheDecisions.BudgetInterval(spent, stepsLeft, 50, 2.5, cachedCost, 10), Is.EqualTo(expected));
 
+    [TestCase(2.5, 0.1, 10, 12)] // q = 0.1 + 0.9/10 = 0.19; W = (20 − 50·0.19) / 0.81 = 12.96
+    [TestCase(2.0, 0.0, 5, 18)] // q = 0.2; W = (25 − 10) / 0.8 = 18.75
+    [TestCase(4.0, 0.25, 10, 1)] // q = 0.325; (12.5 − 16.25) / 0.675 < 0: at least 1
+    public void LatestWarmupEndLeavesTheLargestIntervalJustEnough(double target, double cachedCost, int maxInterval, int expected) =>
+        Assert.That(MixCacheDecisions.LatestWarmupEnd(50, target, cachedCost, maxInterval), Is.EqualTo(expected));
+
     [TestCase(2.0)]
     [TestCase(2.5)]
     [TestCase(3.0)]
