@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Size ladder: MixCacheOrt packages at Wan2.1 shapes with generated weights (for cost, never for quality).
 
-    /usr/bin/python3 exporters/ladder.py --config S|M|L|XL --grid small|480p [--blocks K] [--seed N]
+    /usr/bin/python3 exporters/ladder.py --config S|M|L|XL --grid small|mid|480p [--blocks K] [--seed N]
                                          [--attention unfused|fused] --out PKG
 
 Writes text_encoder.onnx (stand-in: word ids -> embedding -> linear), pre.onnx, block_00..block_{K-1}.onnx,
@@ -57,7 +57,9 @@ CONFIGS = {
 }
 WAN_BLOCKS = {"S": 12, "M": 12, "L": 30, "XL": 40}
 # Latent (F, H, W). 480p: 81 frames at 480x832 through Wan's VAE (stride 4 in time, causal: 1 + 80/4; 8 in space).
-GRIDS = {"480p": (21, 60, 104), "small": (3, 8, 8)}
+# mid: 240x416, 25 frames (7 x 30 x 52 latent, 2,730 tokens): the largest grid whose L-width attention fits this project's
+# 24 GiB CPU machine comfortably (one fp32 attention matrix: 12 heads x 2,730^2 x 4 B = 358 MB per batch row).
+GRIDS = {"480p": (21, 60, 104), "mid": (7, 30, 52), "small": (3, 8, 8)}
 TRACE_GRID = (3, 8, 8)  # blocks are traced here (token dim symbolic), then their RoPE is rebuilt for the target grid
 VAE_STRIDE = (4, 8, 8)
 UNBATCHED = ("rope_cos", "rope_sin")  # block trace inputs without a batch dim
