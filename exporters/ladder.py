@@ -39,6 +39,7 @@ import torch.nn as nn  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import regen_weights  # noqa: E402
+from export import PostStage, PreStage  # noqa: E402  (the package stages, shared with export.py)
 from tinywan import model as wan  # noqa: E402
 from tinywan.model import WanAttentionBlock, WanConfig, WanModel  # noqa: E402
 from tinywan.wan_checkpoint import WAN_T2V_SAMPLER  # noqa: E402
@@ -81,24 +82,6 @@ def make_config(name: str, blocks: int | None = None) -> WanConfig:
 # ---------------------------------------------------------------------------------------------
 # Stage modules
 # ---------------------------------------------------------------------------------------------
-class PreStage(nn.Module):
-    def __init__(self, m: WanModel):
-        super().__init__()
-        self.m = m
-
-    def forward(self, latent, timestep, context_raw):
-        return self.m.pre(latent, timestep, context_raw)
-
-
-class PostStage(nn.Module):
-    def __init__(self, m: WanModel):
-        super().__init__()
-        self.m = m
-
-    def forward(self, hidden, e):
-        return self.m.post(hidden, e)
-
-
 class BlockStage(nn.Module):
     """One Wan block with its RoPE tables as inputs (replaced by an in-graph computation after export)."""
 
