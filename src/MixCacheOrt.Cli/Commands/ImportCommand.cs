@@ -28,9 +28,10 @@ internal static class ImportCommand
         command.SetAction(parse =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output, stderr = parse.InvocationConfiguration.Error;
-            if (parse.GetValue(steps) < 1 || parse.GetValue(shift) is not (> 0 and <= 100) || parse.GetValue(guidance) is not (>= 0 and <= 100) || parse.GetValue(fps) < 1)
+            if (parse.GetValue(steps) < 1 || parse.GetValue(fps) < 1 || !GenerateCommand.ShiftRange.Contains(parse.GetValue(shift))
+                || !GenerateCommand.GuidanceRange.Contains(parse.GetValue(guidance)))
             {
-                stderr.WriteLine("mixcache import: --steps and --fps must be at least 1, --shift above 0 and at most 100, --guidance 0-100");
+                stderr.WriteLine($"mixcache import: --steps and --fps must be at least 1, --shift {GenerateCommand.ShiftRange.Text}, --guidance {GenerateCommand.GuidanceRange.Text}");
                 return ExitCodes.Usage;
             }
 

@@ -44,12 +44,21 @@ public sealed class ModelPackage : IDisposable
             return Path.GetFullPath(configured);
         }
 
+        return FindUpwards(Path.Combine("models", DefaultModelName, "manifest.json")) is string manifest ? Path.GetDirectoryName(manifest) : null;
+    }
+
+    /// <summary>
+    /// The first <paramref name="relativePath"/> found walking up from the current directory, then from the
+    /// application's directory (a clone, its build output, BenchmarkDotNet's generated projects); null when none.
+    /// </summary>
+    internal static string? FindUpwards(string relativePath)
+    {
         foreach (string start in new[] { System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, "models", DefaultModelName);
-                if (File.Exists(Path.Combine(candidate, "manifest.json")))
+                string candidate = Path.Combine(dir.FullName, relativePath);
+                if (File.Exists(candidate))
                 {
                     return candidate;
                 }

@@ -254,16 +254,7 @@ public static class PackageImporter
     /// <summary>Runs <c>exporters/partition.py</c> (found walking up from the current and the application directory) with Debian's python3.</summary>
     private static void Partition(string onnx, string outDir)
     {
-        string? script = null;
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (DirectoryInfo? d = new(start); d is not null && script is null; d = d.Parent)
-            {
-                string candidate = Path.Combine(d.FullName, "exporters", "partition.py");
-                script = File.Exists(candidate) ? candidate : null;
-            }
-        }
-
+        string? script = ModelPackage.FindUpwards(Path.Combine("exporters", "partition.py"));
         string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         if (script is null)
         {
