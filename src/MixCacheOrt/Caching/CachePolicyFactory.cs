@@ -32,7 +32,7 @@ public static class CachePolicyFactory
         // Baselines (issue #6; facts in docs/caching-baselines.md, deviations in each policy's remarks).
         ["teacache-0.1"] = c => TeaCache("teacache-0.1", c, 0.1),
         ["teacache-0.14"] = c => TeaCache("teacache-0.14", c, 0.14),
-        ["fastercache"] = c => new FasterCachePolicy("fastercache", new FasterCacheOptions(), c.ResolveLatentShape()),
+        ["fastercache"] = c => new FasterCachePolicy("fastercache", new FasterCacheOptions()),
         ["magcache"] = c => new MagCachePolicy("magcache", new MagCacheOptions
         {
             Ratios = MagCacheCalibration.Load(Path.Combine(c.ModelDirectory, MagCacheCalibration.FileName)).Ratios,
@@ -87,7 +87,7 @@ public static class CachePolicyFactory
                     SpecKey.Number("t", "skip the unconditional pass below this timestep", 641, 0, 1000),
                     SpecKey.Number("alpha", "weight of the frequency bands", 1.1, 0, 10, minExclusive: true),
                 ],
-                (c, v, name) => new FasterCachePolicy(name, FasterCacheOptionsFrom(v), c.ResolveLatentShape())),
+                (c, v, name) => new FasterCachePolicy(name, FasterCacheOptionsFrom(v))),
             ["pab"] = (
                 [SpecKey.Whole("skip", "broadcast range: compute every N-th step", "2", 2, 50)],
                 (_, v, name) => new PabPolicy(name, new PabOptions { SkipRange = v.Whole("skip", 2) })),

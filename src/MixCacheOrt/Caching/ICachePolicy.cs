@@ -45,11 +45,15 @@ public interface ICachePolicy
     IBlockHook? CreateBlockHook(int blockCount) => null;
 
     /// <summary>
-    /// For <see cref="StepMode.CfgReuse"/>/<see cref="StepMode.BlockReuse"/>: estimates the unconditional output from the
-    /// conditional one. Returns false to use the default, <c>cond + Δcfg</c> of the last full step.
+    /// For <see cref="StepMode.CfgReuse"/>/<see cref="StepMode.BlockReuse"/>: how to rebuild the unconditional output
+    /// from the conditional one, <c>uncond = cond + Δ̂</c>, as weights of the last full step's Δcfg and of its low
+    /// frequency band (<see cref="CacheNeeds.LowBandCfgDelta"/>). Null: <c>Δ̂ = Δcfg</c>. Called once per such step.
     /// </summary>
-    bool EstimateUnconditional(int step, ReadOnlySpan<float> cond, Span<float> uncond) => false;
+    CfgDeltaWeights? EstimateCfgDelta(int step) => null;
 }
+
+/// <summary>Δ̂ = <paramref name="Full"/>·Δcfg + <paramref name="LowBand"/>·LF(Δcfg), computed on the device.</summary>
+public readonly record struct CfgDeltaWeights(float Full, float LowBand);
 
 /// <summary>What a policy needs the pipeline to keep beyond the last output, Δcfg and the conditional block outputs.</summary>
 [Flags]
@@ -74,6 +78,15 @@ public enum CacheNeeds
     /// decisions with <see cref="CacheDecision.Forecast"/> (twice the cache memory).
     /// </summary>
     Forecast = 16,
+
+    /// <summary>
+    /// Full steps also keep the low frequency band of Δcfg (FasterCache's split, <see cref="Numerics.FrequencySplit"/>),
+    /// for <see cref="ICachePolicy.EstimateCfgDelta"/>.
+    /// </summary>
+    LowBandCfgDelta = 32,
+
+    /// <summary>The guided outputs of the last two full steps are kept on the device, for <see cref="StepObservation.DistanceToLastFull"/>.</summary>
+    LastFullOutput = 64,
 }
 
 /// <summary>What the pipeline's feature cache holds at the start of a step.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using MixCacheOrt.Metrics;
 
 namespace MixCacheOrt.Caching;
 
@@ -24,14 +23,14 @@ public sealed class RedundancyTracePolicy(IReadOnlyList<int> blocks) : ICachePol
     public void Observe(StepObservation o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        if (!o.PreviousOutput.IsEmpty)
+        if (o.Step > 0)
         {
-            o.Metrics["D_step"] = RelativeL1.Distance(o.Output, o.PreviousOutput);
+            o.Metrics["D_step"] = o.OutputDistance;
         }
 
-        if (!o.Unconditional.IsEmpty)
+        if (o.CfgDistance is double cfg && !double.IsNaN(cfg))
         {
-            o.Metrics["D_cfg"] = RelativeL1.Distance(o.Unconditional, o.Conditional);
+            o.Metrics["D_cfg"] = cfg;
         }
 
         foreach (int b in o.BlockOutputs.Computed)

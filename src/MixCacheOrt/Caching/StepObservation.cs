@@ -1,49 +1,46 @@
+using MixCacheOrt.Metrics;
+
 namespace MixCacheOrt.Caching;
 
 /// <summary>
-/// What one step produced, handed to <see cref="ICachePolicy.Observe"/>. Spans are valid only during the call.
-/// Block outputs are read through <see cref="BlockOutputs"/> (host copies made on demand, so a policy that does not
-/// look at them costs nothing).
+/// What one step produced, handed to <see cref="ICachePolicy.Observe"/>; valid only during the call.
 /// </summary>
+/// <remarks>
+/// Policies read distances (<see cref="OutputDistance"/>, <see cref="CfgDistance"/>, <see cref="DistanceToLastFull"/>,
+/// <see cref="IBlockOutputReader.Distance"/>): the pipeline reduces them where the tensors live (on the device with
+/// CUDA) and only the scalar reaches the host, once per observation. The host views (<see cref="Output"/>,
+/// <see cref="Conditional"/>, …) copy the tensors to the host at first read and are counted as transfers: they are for
+/// calibration and tools, not for decisions made every step.
+/// </remarks>
 public sealed class StepObservation
 {
-    internal StepObservation(int step, CacheDecision decision, float[] output, float[]? previousOutput, float[]? cond, float[]? uncond,
-        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics, Func<float[]?>? residual = null)
+    private readonly IStepOutputs outputs;
+    private double? outputDistance;
+    private double? cfgDistance;
+    private double? fullDistance;
+
+    internal StepObservation(int step, CacheDecision decision, IStepOutputs outputs, IBlockOutputReader blockOutputs, Dictionary<string, double> metrics)
     {
-        this.residual = residual;
         this.Step = step;
         this.Decision = decision;
-        this.OutputArray = output;
-        this.PreviousOutputArray = previousOutput;
-        this.CondArray = cond;
-        this.UncondArray = uncond;
+        this.outputs = outputs;
         this.BlockOutputs = blockOutputs;
         this.Metrics = metrics;
     }
 
-    private readonly Func<float[]?>? residual;
+    /// <summary>
+    /// An observation over host arrays (tests and tools play the pipeline's role with it); <c>lastFullOutput</c> is the
+    /// guided output of the last full step before this one, for <see cref="DistanceToLastFull"/>.
+    /// </summary>
+    internal StepObservation(int step, CacheDecision decision, float[] output, float[]? previousOutput, float[]? cond, float[]? uncond,
+        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics, float[]? residual = null, float[]? lastFullOutput = null)
+        : this(step, decision, new HostStepOutputs(output, previousOutput, cond, uncond, residual, lastFullOutput), blockOutputs, metrics)
+    {
+    }
 
     public int Step { get; }
 
-    /// <summary>
-    /// What the block stack added at this step, both branches [2, tokens, dim] (host copy made on demand), when the
-    /// step computed fully and the policy declared <see cref="CacheNeeds.Residual"/>; else empty.
-    /// </summary>
-    public ReadOnlySpan<float> Residual => this.residual?.Invoke();
-
     public CacheDecision Decision { get; }
-
-    /// <summary>The guided model output used by the scheduler at this step.</summary>
-    public ReadOnlySpan<float> Output => this.OutputArray;
-
-    /// <summary>The guided output of the previous step (empty at step 0).</summary>
-    public ReadOnlySpan<float> PreviousOutput => this.PreviousOutputArray;
-
-    /// <summary>Conditional branch output when a model pass ran, else empty.</summary>
-    public ReadOnlySpan<float> Conditional => this.CondArray;
-
-    /// <summary>Unconditional branch output when both branches ran (full step), else empty.</summary>
-    public ReadOnlySpan<float> Unconditional => this.UncondArray;
 
     /// <summary>Current and previous conditional outputs of candidate blocks computed at this step.</summary>
     public IBlockOutputReader BlockOutputs { get; }
@@ -51,13 +48,75 @@ public sealed class StepObservation
     /// <summary>Named values the policy wants in the trace (D and P values, N, …).</summary>
     public Dictionary<string, double> Metrics { get; }
 
-    internal float[] OutputArray { get; }
+    /// <summary>Relative L1 distance of this step's guided output from the previous step's (NaN at step 0).</summary>
+    public double OutputDistance => this.outputDistance ??= this.outputs.OutputDistance();
 
-    internal float[]? PreviousOutputArray { get; }
+    /// <summary>Relative L1 distance Σ|uncond − cond| / Σ|cond| of this step's branch outputs when both ran in full, else NaN.</summary>
+    public double CfgDistance => this.cfgDistance ??= this.outputs.CfgDistance();
 
-    internal float[]? CondArray { get; }
+    /// <summary>
+    /// Relative L1 distance of this step's guided output from the output of the last full step before it (NaN when
+    /// there is none, or the policy did not declare <see cref="CacheNeeds.LastFullOutput"/>).
+    /// </summary>
+    public double DistanceToLastFull => this.fullDistance ??= this.outputs.DistanceToLastFull();
 
-    internal float[]? UncondArray { get; }
+    /// <summary>The guided model output used by the sampler at this step (host copy).</summary>
+    public ReadOnlySpan<float> Output => this.outputs.Output();
+
+    /// <summary>The guided output of the previous step (host copy; empty at step 0).</summary>
+    public ReadOnlySpan<float> PreviousOutput => this.outputs.PreviousOutput();
+
+    /// <summary>Conditional branch output when a model pass ran (host copy), else empty.</summary>
+    public ReadOnlySpan<float> Conditional => this.outputs.Conditional();
+
+    /// <summary>Unconditional branch output when both branches ran in full (host copy), else empty.</summary>
+    public ReadOnlySpan<float> Unconditional => this.outputs.Unconditional();
+
+    /// <summary>
+    /// What the block stack added at this step, both branches [2, tokens, dim] (host copy), when the step computed
+    /// fully and the policy declared <see cref="CacheNeeds.Residual"/>; else empty.
+    /// </summary>
+    public ReadOnlySpan<float> Residual => this.outputs.Residual();
+}
+
+/// <summary>The tensors behind a <see cref="StepObservation"/>: distances reduced where they live, host copies on demand.</summary>
+internal interface IStepOutputs
+{
+    double OutputDistance();
+
+    double CfgDistance();
+
+    double DistanceToLastFull();
+
+    ReadOnlySpan<float> Output();
+
+    ReadOnlySpan<float> PreviousOutput();
+
+    ReadOnlySpan<float> Conditional();
+
+    ReadOnlySpan<float> Unconditional();
+
+    ReadOnlySpan<float> Residual();
+}
+
+/// <summary>Step outputs held in host arrays; distances by <see cref="RelativeL1"/>.</summary>
+internal sealed class HostStepOutputs(float[] output, float[]? previous, float[]? cond, float[]? uncond, float[]? residual, float[]? lastFull) : IStepOutputs
+{
+    public double OutputDistance() => previous is null ? double.NaN : RelativeL1.Distance(output, previous);
+
+    public double CfgDistance() => cond is null || uncond is null ? double.NaN : RelativeL1.Distance(uncond, cond);
+
+    public double DistanceToLastFull() => lastFull is null ? double.NaN : RelativeL1.Distance(output, lastFull);
+
+    public ReadOnlySpan<float> Output() => output;
+
+    public ReadOnlySpan<float> PreviousOutput() => previous;
+
+    public ReadOnlySpan<float> Conditional() => cond;
+
+    public ReadOnlySpan<float> Unconditional() => uncond;
+
+    public ReadOnlySpan<float> Residual() => residual;
 }
 
 /// <summary>Block outputs kept by the pipeline's feature cache: their distances (no copy), or host views of them.</summary>

@@ -66,6 +66,10 @@ public sealed record ModelGeometry
 
     [JsonIgnore]
     public int LatentElementCount => this.LatentChannels * this.LatentFrames * this.LatentHeight * this.LatentWidth;
+
+    /// <summary>Pixels of one latent plane, H·W.</summary>
+    [JsonIgnore]
+    public int PlaneSize => this.LatentHeight * this.LatentWidth;
 }
 
 /// <summary>Transformer blocks: count, default cache candidates, and the tensor names that chain them.</summary>

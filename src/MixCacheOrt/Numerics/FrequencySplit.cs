@@ -66,6 +66,12 @@ public sealed class FrequencySplit
     public int LowFrequencyCount => this.frequencies;
 
     /// <summary>
+    /// The low band's frequencies as a [2K, H·W] matrix, row-major: K rows cos φ then K rows sin φ. The low band of a
+    /// plane x is (x·Bᵀ)·B / (H·W), which the pipeline computes on the device (<c>DeviceTensorOps.LowPass</c>).
+    /// </summary>
+    public float[] LowBandBasis() => [.. this.cosTable, .. this.sinTable];
+
+    /// <summary>
     /// Splits <paramref name="input"/> (whole planes of H×W, any number of them) into <paramref name="low"/> and
     /// <paramref name="high"/>.
     /// </summary>

@@ -9,7 +9,7 @@ namespace MixCacheOrt.Pipelines;
 /// Runs the per-block denoiser: <c>pre → block_00 … block_{L-1} → post</c>, chained through IO binding. Every
 /// activation is an ORT-owned <see cref="OrtValue"/> on the package's device (CPU memory or CUDA device memory) that
 /// one session's output binding hands to the next session's input binding; nothing passes through managed arrays
-/// except the host inputs (latent, timestep) and the final velocity.
+/// but the timestep (and a host latent when a caller passes one instead of a device latent).
 /// </summary>
 /// <remarks>
 /// This is the seam caching policies use: a pass can run both CFG branches (batch 2) or the conditional branch only
@@ -32,6 +32,7 @@ public sealed class DenoiserExecutor : IDisposable
     private readonly string[][] blockShared; // per block: its inputs besides the hidden state, all outputs of pre
     private readonly string[] postShared;
     private float[] latentBatch = [];
+    private OrtValue? latentBoth; // the device latent repeated to both CFG branches, reused every pass
     private readonly float[][] timesteps = [new float[1], new float[2]];
     private readonly Dictionary<(float Timestep, string Output), float[]> timeEmbeddings = [];
 
@@ -68,16 +69,16 @@ public sealed class DenoiserExecutor : IDisposable
     /// <summary>
     /// One denoiser pass over <paramref name="request"/>'s batch.
     /// </summary>
-    /// <returns>The velocity of every batch row on the host, the captured block outputs (owned by the caller) and timings.</returns>
+    /// <returns>The velocity of every batch row and the captured block outputs on the activation device (owned by the caller), and timings.</returns>
     public DenoiserOutput Run(DenoiserRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         int batch = request.Batch;
         ModelGeometry g = this.Package.Manifest.Geometry;
         int latentSize = g.LatentElementCount;
-        if (request.Latent.Length != latentSize)
+        if (request.LatentValue is { } device ? device.ElementCount() != latentSize : request.Latent.Length != latentSize)
         {
-            throw new ArgumentException($"latent must have {latentSize} elements, got {request.Latent.Length}", nameof(request));
+            throw new ArgumentException($"latent must have {latentSize} elements, got {(request.LatentValue is { } v ? v.ElementCount() : request.Latent.Length)}", nameof(request));
         }
 
         if (batch is not (1 or 2))
@@ -109,24 +110,14 @@ public sealed class DenoiserExecutor : IDisposable
         bool ownsHidden = false;
         try
         {
-            // pre: latent (host, replicated per branch) + timestep + text context -> hidden, e, e0, context
-            if (this.latentBatch.Length != batch * latentSize)
-            {
-                this.latentBatch = new float[batch * latentSize];
-            }
-
-            for (int b = 0; b < batch; b++)
-            {
-                request.Latent.Span.CopyTo(this.latentBatch.AsSpan(b * latentSize, latentSize));
-            }
-
+            // pre: latent (replicated per branch) + timestep + text context -> hidden, e, e0, context
             float[] t = this.timesteps[batch - 1];
             Array.Fill(t, request.Timestep);
-            long[] latentShape = [batch, .. g.LatentShape];
-            using (OrtValue latent = OrtValues.Tensor(this.latentBatch.AsMemory(), latentShape))
+            this.Transfers.AddHostToDevice(sizeof(float) * (long)t.Length);
+            using (OrtValue? hostLatent = request.LatentValue is null ? this.HostLatent(request.Latent, batch) : null)
             using (OrtValue timestep = OrtValues.Tensor(t, batch))
             {
-                this.Transfers.AddHostToDevice(sizeof(float) * ((long)this.latentBatch.Length + t.Length));
+                OrtValue latent = hostLatent ?? this.DeviceLatent(request.LatentValue!, batch);
                 this.pre.BindInput("latent", latent);
                 this.pre.BindInput("timestep", timestep);
                 this.pre.BindInput("context_raw", request.Context);
@@ -219,17 +210,16 @@ public sealed class DenoiserExecutor : IDisposable
                 this.post.BindInput(name, preOut[name]);
             }
 
-            this.post.BindOutputToDevice("velocity", OrtDevices.Cpu);
-            float[] velocity;
+            this.post.BindOutputToDevice("velocity", this.activations);
+            OrtValue velocity;
             using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
             {
-                velocity = outputs[0].ToArray<float>();
-                this.Transfers.AddDeviceToHost(sizeof(float) * (long)velocity.Length);
+                velocity = outputs.Take(0);
             }
 
             this.post.ClearBoundInputs();
             long end = Stopwatch.GetTimestamp();
-            var result = new DenoiserOutput(velocity, batch, latentSize, captured, new PassTimings(
+            var result = new DenoiserOutput(velocity, batch, latentSize, this.Ops, captured, new PassTimings(
                 Stopwatch.GetElapsedTime(start, afterPre), Stopwatch.GetElapsedTime(afterPre, afterBlocks), Stopwatch.GetElapsedTime(afterBlocks, end)),
                 blocksRun)
             {
@@ -258,6 +248,36 @@ public sealed class DenoiserExecutor : IDisposable
             residual?.Dispose();
             preOut?.Dispose();
         }
+    }
+
+    /// <summary>A host latent replicated to every batch row, bound from pinned host memory (counted: it crosses to the device).</summary>
+    private OrtValue HostLatent(ReadOnlyMemory<float> latent, int batch)
+    {
+        int size = latent.Length;
+        if (this.latentBatch.Length != batch * size)
+        {
+            this.latentBatch = new float[batch * size];
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            latent.Span.CopyTo(this.latentBatch.AsSpan(b * size, size));
+        }
+
+        this.Transfers.AddHostToDevice(sizeof(float) * (long)this.latentBatch.Length);
+        return OrtValues.Tensor(this.latentBatch.AsMemory(), [batch, .. this.Package.Manifest.Geometry.LatentShape]);
+    }
+
+    /// <summary>A device latent [1, …] as the batch the pass runs: itself, or repeated into a buffer kept for the next pass.</summary>
+    private OrtValue DeviceLatent(OrtValue latent, int batch)
+    {
+        if (batch == 1)
+        {
+            return latent;
+        }
+
+        this.Ops.RepeatBatch(latent, ref this.latentBoth);
+        return this.latentBoth!;
     }
 
     /// <summary>
@@ -322,6 +342,7 @@ public sealed class DenoiserExecutor : IDisposable
         }
 
         this.post.Dispose();
+        this.latentBoth?.Dispose();
         this.Ops.Dispose();
     }
 }
@@ -329,8 +350,11 @@ public sealed class DenoiserExecutor : IDisposable
 /// <summary>Input of one <see cref="DenoiserExecutor.Run"/> pass.</summary>
 public sealed class DenoiserRequest
 {
-    /// <summary>The current latent [C, F, H, W] (one sample; replicated to every batch row).</summary>
-    public required ReadOnlyMemory<float> Latent { get; init; }
+    /// <summary>The current latent [C, F, H, W] on the host (one sample; replicated to every batch row; crosses to the device every pass). Tools and tests.</summary>
+    public ReadOnlyMemory<float> Latent { get; init; }
+
+    /// <summary>The current latent [1, C, F, H, W] on the activation device (the pipeline's; takes precedence over <see cref="Latent"/>); not owned by the pass.</summary>
+    public OrtValue? LatentValue { get; init; }
 
     /// <summary>Model timestep (σ · timestep scale).</summary>
     public required float Timestep { get; init; }
@@ -366,20 +390,34 @@ public readonly record struct PassTimings(TimeSpan Pre, TimeSpan Blocks, TimeSpa
     public TimeSpan Total => this.Pre + this.Blocks + this.Post;
 }
 
-/// <summary>Result of a pass: host velocities per batch row and captured block outputs (disposed with this object).</summary>
+/// <summary>Result of a pass: the velocity of every batch row and captured block outputs on the activation device (disposed with this object).</summary>
 public sealed class DenoiserOutput : IDisposable
 {
-    private readonly float[] velocity;
     private readonly int rowSize;
+    private readonly DeviceTensorOps ops;
+    private float[]? host;
 
-    internal DenoiserOutput(float[] velocity, int batch, int rowSize, Dictionary<int, OrtValue> captured, PassTimings timings, int blocksRun)
+    internal DenoiserOutput(OrtValue velocity, int batch, int rowSize, DeviceTensorOps ops, Dictionary<int, OrtValue> captured, PassTimings timings, int blocksRun)
     {
-        this.velocity = velocity;
+        this.Velocity = velocity;
         this.Batch = batch;
         this.rowSize = rowSize;
+        this.ops = ops;
         this.Captured = captured;
         this.Timings = timings;
         this.BlocksRun = blocksRun;
+    }
+
+    /// <summary>The model output of every batch row, [Batch, C, F, H, W], on the activation device (owned by this object until <see cref="TakeVelocity"/>).</summary>
+    public OrtValue Velocity { get; }
+
+    private bool velocityTaken;
+
+    /// <summary>Takes ownership of <see cref="Velocity"/> (it stays readable through this object).</summary>
+    public OrtValue TakeVelocity()
+    {
+        this.velocityTaken = true;
+        return this.Velocity;
     }
 
     public int Batch { get; }
@@ -403,13 +441,15 @@ public sealed class DenoiserOutput : IDisposable
     /// <summary>Captured block outputs by block index ([Batch, tokens, dim], on the activation device).</summary>
     public Dictionary<int, OrtValue> Captured { get; }
 
-    /// <summary>Velocity of the conditional branch (row 0).</summary>
-    public ReadOnlySpan<float> Conditional => this.velocity.AsSpan(0, this.rowSize);
+    /// <summary>Velocity of the conditional branch (row 0), copied to the host at first read (counted; tools and tests).</summary>
+    public ReadOnlySpan<float> Conditional => this.Host().AsSpan(0, this.rowSize);
 
-    /// <summary>Velocity of the unconditional branch (row 1); only for batch-2 passes.</summary>
+    /// <summary>Velocity of the unconditional branch (row 1), copied to the host at first read; only for batch-2 passes.</summary>
     public ReadOnlySpan<float> Unconditional => this.Batch == 2
-        ? this.velocity.AsSpan(this.rowSize, this.rowSize)
+        ? this.Host().AsSpan(this.rowSize, this.rowSize)
         : throw new InvalidOperationException("this pass ran the conditional branch only");
+
+    private float[] Host() => this.host ??= this.ops.ToHost(this.Velocity);
 
     /// <summary>Takes ownership of captured block <paramref name="index"/>'s output.</summary>
     public OrtValue TakeCaptured(int index)
@@ -429,5 +469,9 @@ public sealed class DenoiserOutput : IDisposable
         this.Captured.Clear();
         this.Residual?.Dispose();
         this.Residual = null;
+        if (!this.velocityTaken)
+        {
+            this.Velocity.Dispose();
+        }
     }
 }

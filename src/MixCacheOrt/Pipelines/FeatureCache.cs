@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Ort;
@@ -6,8 +5,9 @@ using MixCacheOrt.Ort;
 namespace MixCacheOrt.Pipelines;
 
 /// <summary>
-/// What a generation keeps for caching: the last guided output, Δcfg = uncond − cond of the last full step, and the
-/// conditional outputs of candidate blocks (ORT values on the activation device). One per generation; disposed at
+/// What a generation keeps for caching, all as ORT values on the activation device: the last guided output and the
+/// last full steps' outputs, Δcfg = uncond − cond of the last full step (and its low band for FasterCache), residuals
+/// and the conditional outputs of candidate blocks. Buffers are allocated at first use and reused every step. One per generation; disposed at
 /// its end, so a batch of generations does not accumulate memory.
 /// </summary>
 /// <remarks>
@@ -19,15 +19,21 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 {
     private readonly DeviceTensorOps ops;
     private readonly bool history;
+    private readonly bool fullOutputs;
     private readonly Dictionary<int, int> blockSteps = [];
     private readonly Dictionary<int, (OrtValue Value, int Step)> olderBlocks = [];
     private (OrtValue? Value, int Step) olderResidual = (null, -1);
     private int residualStep = -1;
-    private float[]? fullOutput;
-    private float[]? olderFullOutput;
+    private readonly OrtValue? lowBandBasis;
+    private readonly float lowBandScale;
+    private OrtValue? fullOutput;
+    private OrtValue? olderFullOutput;
     private int fullOutputStep = -1;
     private int olderFullOutputStep = -1;
-    private float[]? olderCfgDelta;
+    private OrtValue? cfgDelta;
+    private OrtValue? olderCfgDelta;
+    private OrtValue? lowBand;
+    private OrtValue? deltaEstimate; // scratch: the Δcfg a cfg/block step uses when it is not the cached one
     private int cfgDeltaStep = -1;
     private int olderCfgDeltaStep = -1;
     private int storeStep = -1;
@@ -41,15 +47,25 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     private float[]? residualHost;
     private bool residualHostValid;
 
-    public FeatureCache(DeviceTensorOps ops, bool history = false)
+    /// <param name="ops">Device operations on the activation device.</param>
+    /// <param name="history">Keep the two last values of everything cached (forecasts).</param>
+    /// <param name="lowBandBasis">FasterCache's low-band frequencies ([1, 2K, H·W], <see cref="Numerics.FrequencySplit.LowBandBasis"/>; not owned): full steps also keep Δcfg's low band.</param>
+    /// <param name="lowBandScale">1 / (H·W) for <paramref name="lowBandBasis"/>.</param>
+    /// <param name="fullOutputs">Keep device copies of the last two full steps' guided outputs (<see cref="CacheNeeds.LastFullOutput"/>; always with history).</param>
+    public FeatureCache(DeviceTensorOps ops, bool history = false, OrtValue? lowBandBasis = null, float lowBandScale = 0f, bool fullOutputs = false)
     {
         this.ops = ops;
+        this.fullOutputs = fullOutputs || history;
         this.history = history;
+        this.lowBandBasis = lowBandBasis;
+        this.lowBandScale = lowBandScale;
     }
 
-    public float[]? LastOutput { get; set; }
+    /// <summary>The guided output of the previous step, on the activation device (not owned: the pipeline's buffer).</summary>
+    public OrtValue? LastOutput { get; set; }
 
-    public float[]? CfgDelta { get; private set; }
+    /// <summary>Δcfg = uncond − cond of the last full step [1, C, F, H, W], on the activation device.</summary>
+    public OrtValue? CfgDelta => this.cfgDelta;
 
     public IReadOnlySet<int> CachedBlocks => this.cachedBlocks;
 
@@ -58,14 +74,17 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public IReadOnlyCollection<int> Computed => this.computed;
 
-    /// <summary>Bytes held by cached tensors (block outputs, Δcfg, last output): the extra memory caching costs.</summary>
+    /// <summary>
+    /// Bytes held by cached tensors (block outputs, residuals, Δcfg and its low band, the last output and the last full
+    /// outputs, forecast scratch): the extra memory caching costs.
+    /// </summary>
     public long BytesHeld =>
-        this.blocks.Values.Sum(v => v.GetTensorSizeInBytes()) + this.branchBlocks.Values.Sum(v => v.GetTensorSizeInBytes()) + (this.Residual?.GetTensorSizeInBytes() ?? 0)
-        + this.olderBlocks.Values.Sum(v => v.Value.GetTensorSizeInBytes()) + (this.olderResidual.Value?.GetTensorSizeInBytes() ?? 0)
-        + (sizeof(float) * ((this.CfgDelta?.LongLength ?? 0) + (this.LastOutput?.LongLength ?? 0) + (this.olderCfgDelta?.LongLength ?? 0)
-                            + (this.fullOutput?.LongLength ?? 0) + (this.olderFullOutput?.LongLength ?? 0)));
+        this.blocks.Values.Sum(v => v.GetTensorSizeInBytes()) + this.branchBlocks.Values.Sum(v => v.GetTensorSizeInBytes()) + Size(this.Residual)
+        + this.olderBlocks.Values.Sum(v => v.Value.GetTensorSizeInBytes()) + Size(this.olderResidual.Value)
+        + Size(this.cfgDelta) + Size(this.olderCfgDelta) + Size(this.lowBand) + Size(this.deltaEstimate) + Size(this.LastOutput)
+        + Size(this.fullOutput) + Size(this.olderFullOutput);
 
-    public CacheAvailability Availability => new(this.LastOutput is not null, this.CfgDelta is not null, this.CachedBlocks, this.Residual is not null);
+    public CacheAvailability Availability => new(this.LastOutput is not null, this.cfgDelta is not null, this.CachedBlocks, this.Residual is not null);
 
     public OrtValue Block(int index) => this.blocks[index];
 
@@ -127,38 +146,101 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
             ? this.ops.Extrapolate(this.blocks[block], older.Value, scale)
             : null;
 
-    /// <summary>Keeps the guided output of a full step (with history only: the base of step forecasts).</summary>
-    public void RecordFullOutput(int step, ReadOnlySpan<float> output)
+    /// <summary>Keeps a device copy of the guided output of full step <paramref name="step"/> (and the one before it).</summary>
+    public void RecordFullOutput(int step, OrtValue output)
     {
-        if (!this.history)
+        if (!this.fullOutputs)
         {
             return;
         }
 
         (this.fullOutput, this.olderFullOutput) = (this.olderFullOutput, this.fullOutput);
         (this.fullOutputStep, this.olderFullOutputStep) = (step, this.fullOutputStep);
-        this.fullOutput ??= new float[output.Length];
-        output.CopyTo(this.fullOutput);
+        this.ops.Copy(output, ref this.fullOutput);
     }
 
-    /// <summary>The step output at <paramref name="step"/> forecast from the last two full outputs (the last output without history).</summary>
-    public void ForecastOutput(int step, Span<float> destination)
+    /// <summary>The guided output of the last full step before <paramref name="step"/>, or null.</summary>
+    public OrtValue? FullOutputBefore(int step) =>
+        this.fullOutputStep >= 0 && this.fullOutputStep < step ? this.fullOutput
+        : this.olderFullOutputStep >= 0 && this.olderFullOutputStep < step ? this.olderFullOutput
+        : null;
+
+    /// <summary>
+    /// The step output at <paramref name="step"/> into <paramref name="destination"/>: with history, forecast from the
+    /// last two full outputs; else the last output.
+    /// </summary>
+    public void ForecastOutput(int step, ref OrtValue? destination)
     {
-        if (this.fullOutput is null)
+        if (!this.history || this.fullOutput is null)
         {
-            this.LastOutput!.CopyTo(destination);
+            this.ops.Copy(this.LastOutput!, ref destination);
             return;
         }
 
         float scale = Numerics.Forecast.Scale(step, this.fullOutputStep, this.olderFullOutputStep);
-        Numerics.Forecast.Extrapolate(this.fullOutput, this.olderFullOutput, scale, destination);
+        if (scale == 0f || this.olderFullOutput is null)
+        {
+            this.ops.Copy(this.fullOutput, ref destination);
+            return;
+        }
+
+        // latest · (1 + s) − older · s, in Numerics.Forecast.Extrapolate's order.
+        this.ops.Combine([(this.olderFullOutput, -scale), (this.fullOutput, 1f + scale)], ref destination);
     }
 
-    /// <summary>Δcfg at <paramref name="step"/> forecast from the last two full steps (the last Δcfg without history).</summary>
-    public void ForecastCfgDelta(int step, Span<float> destination)
+    /// <summary>
+    /// Where full step <paramref name="step"/> writes its Δcfg (the previous one becomes the older value with history);
+    /// call <see cref="CfgDeltaWritten"/> after writing.
+    /// </summary>
+    public ref OrtValue? CfgDeltaSlot(int step)
     {
-        float scale = Numerics.Forecast.Scale(step, this.cfgDeltaStep, this.olderCfgDeltaStep);
-        Numerics.Forecast.Extrapolate(this.CfgDelta, this.olderCfgDelta, scale, destination);
+        if (this.history && this.cfgDelta is not null)
+        {
+            (this.cfgDelta, this.olderCfgDelta) = (this.olderCfgDelta, this.cfgDelta);
+            this.olderCfgDeltaStep = this.cfgDeltaStep;
+        }
+
+        this.cfgDeltaStep = step;
+        return ref this.cfgDelta;
+    }
+
+    /// <summary>Derives what is kept from a new Δcfg (its low band, when the policy splits it).</summary>
+    public void CfgDeltaWritten()
+    {
+        if (this.lowBandBasis is not null)
+        {
+            this.ops.LowPass(this.cfgDelta!, this.lowBandBasis, this.lowBandScale, ref this.lowBand);
+        }
+    }
+
+    /// <summary>
+    /// The Δcfg a cfg or block step at <paramref name="step"/> rebuilds the unconditional output with: forecast from
+    /// the last two full steps (<paramref name="forecast"/>, with history), the policy's weighting of Δcfg and its low
+    /// band (<paramref name="weights"/>), or the last Δcfg itself. Valid until the next call.
+    /// </summary>
+    public OrtValue CfgDeltaFor(int step, bool forecast, CfgDeltaWeights? weights)
+    {
+        OrtValue delta = this.cfgDelta ?? throw new InvalidOperationException("no full step has kept a Δcfg yet");
+        if (forecast)
+        {
+            float scale = Numerics.Forecast.Scale(step, this.cfgDeltaStep, this.olderCfgDeltaStep);
+            if (scale == 0f || this.olderCfgDelta is null)
+            {
+                return delta;
+            }
+
+            this.ops.Combine([(this.olderCfgDelta, -scale), (delta, 1f + scale)], ref this.deltaEstimate);
+            return this.deltaEstimate!;
+        }
+
+        if (weights is { } w)
+        {
+            OrtValue low = this.lowBand ?? throw new InvalidOperationException("the policy weighs Δcfg's low band but did not declare CacheNeeds.LowBandCfgDelta");
+            this.ops.Combine([(delta, w.Full), (low, w.LowBand)], ref this.deltaEstimate);
+            return this.deltaEstimate!;
+        }
+
+        return delta;
     }
 
     /// <summary>Keeps both branches of a batch-2 block output (takes ownership), replacing the previous one.</summary>
@@ -170,20 +252,6 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         }
 
         this.branchBlocks[index] = value;
-    }
-
-    /// <summary>Δcfg = uncond − cond of the full step <paramref name="step"/>.</summary>
-    public void SetCfgDelta(ReadOnlySpan<float> cond, ReadOnlySpan<float> uncond, int step)
-    {
-        if (this.history && this.CfgDelta is not null)
-        {
-            (this.CfgDelta, this.olderCfgDelta) = (this.olderCfgDelta, this.CfgDelta);
-            this.olderCfgDeltaStep = this.cfgDeltaStep;
-        }
-
-        this.CfgDelta ??= new float[cond.Length];
-        TensorPrimitives.Subtract(uncond, cond, this.CfgDelta);
-        this.cfgDeltaStep = step;
     }
 
     /// <summary>Starts step <paramref name="step"/>: block outputs of the previous step become "previous".</summary>
@@ -326,7 +394,16 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         this.olderResidual.Value?.Dispose();
         this.olderResidual = (null, -1);
         this.residualHostValid = false;
+        foreach (OrtValue? v in (OrtValue?[])[this.cfgDelta, this.olderCfgDelta, this.lowBand, this.deltaEstimate, this.fullOutput, this.olderFullOutput])
+        {
+            v?.Dispose();
+        }
+
+        (this.cfgDelta, this.olderCfgDelta, this.lowBand, this.deltaEstimate, this.fullOutput, this.olderFullOutput) = (null, null, null, null, null, null);
+        this.LastOutput = null;
     }
+
+    private static long Size(OrtValue? value) => value?.GetTensorSizeInBytes() ?? 0;
 
     private HostMirror Mirror(int block)
     {

@@ -23,6 +23,7 @@ public sealed class TextToVideoPipeline : IDisposable
     private readonly DenoiserExecutor executor;
     private readonly PromptEncoder prompts;
     private readonly VideoDecoder? decoder;
+    private OrtValue? lowBandBasis;
 
     public TextToVideoPipeline(ModelPackage package)
     {
@@ -55,8 +56,8 @@ public sealed class TextToVideoPipeline : IDisposable
         IFlowScheduler scheduler = FlowSchedulers.Create(schedulerName, steps, shift, m.Scheduler.TimestepScale);
         int latentSize = m.Geometry.LatentElementCount;
 
-        float[] latent = request.InitialNoise is { } noise
-            ? (noise.Length == latentSize ? (float[])noise.Clone() : throw new ArgumentException($"initial noise must have {latentSize} elements, got {noise.Length}", nameof(request)))
+        float[] noise = request.InitialNoise is { } given
+            ? (given.Length == latentSize ? given : throw new ArgumentException($"initial noise must have {latentSize} elements, got {given.Length}", nameof(request)))
             : SeededNoise.Create(request.Seed, latentSize);
 
         long start = Stopwatch.GetTimestamp();
@@ -67,7 +68,10 @@ public sealed class TextToVideoPipeline : IDisposable
         var trace = new List<StepTrace>(steps);
         policy.Reset(steps, this.executor.BlockCount);
         CacheNeeds needs = policy.Needs;
-        using var cache = new FeatureCache(this.executor.Ops, history: (needs & CacheNeeds.Forecast) != 0);
+        DeviceTensorOps ops = this.executor.Ops;
+        using var cache = new FeatureCache(ops, history: (needs & CacheNeeds.Forecast) != 0,
+            lowBandBasis: (needs & CacheNeeds.LowBandCfgDelta) != 0 ? this.LowBandBasis() : null, lowBandScale: 1f / m.Geometry.PlaneSize,
+            fullOutputs: (needs & CacheNeeds.LastFullOutput) != 0);
         using IBlockHook? hook = policy.CreateBlockHook(this.executor.BlockCount);
         policy.SetTimesteps([.. Enumerable.Range(0, steps).Select(scheduler.Timestep)]);
         TimeSpan full = TimeSpan.Zero, cached = TimeSpan.Zero, overhead = TimeSpan.Zero;
@@ -80,77 +84,103 @@ public sealed class TextToVideoPipeline : IDisposable
             overhead += Stopwatch.GetElapsedTime(embedStart);
         }
 
-        // Host buffers reused every step: branch outputs, and two guided outputs that alternate so the previous step's
-        // stays readable (cache.LastOutput) while this step's is written.
-        float[][] guidedBuffers = [new float[latentSize], new float[latentSize]];
+        // Everything per step lives on the device: the latent and the next one (swapped after each sampler step), two
+        // guided outputs that alternate so the previous step's stays readable (cache.LastOutput) while this step's is
+        // written, the sampler's history. The noise goes up once; the final latent comes back once.
+        OrtValue? latentValue = ops.Upload(noise, [1, .. m.Geometry.LatentShape]);
+        OrtValue? nextLatent = null;
+        OrtValue?[] guidedBuffers = new OrtValue?[2];
+        using IFlowSolver<OrtValue> solver = scheduler.CreateSolver(new DeviceTensorMath(ops));
         var context = new StepContext
         {
             Executor = this.executor, Cache = cache, Policy = policy, Hook = hook, Needs = needs, ContextBoth = contextBoth, ContextCond = contextCond,
-            Guidance = (float)guidance, Latent = latent, ConditionalBuffer = new float[latentSize], UnconditionalBuffer = new float[latentSize],
+            Guidance = (float)guidance, Latent = latentValue,
         };
+        float[] latent;
         long peakBytes = 0;
         long denoiseStart = Stopwatch.GetTimestamp();
-        for (int k = 0; k < steps; k++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            long stepStart = Stopwatch.GetTimestamp();
-            (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
-            cache.BeginStep(k);
-            (CacheDecision decision, IStepModeRunner runner) = StepModeRunners.Resolve(policy.Decide(k, cache.Availability), cache, needs);
-            long decided = Stopwatch.GetTimestamp();
-            float[] guided = guidedBuffers[k % 2];
-            float timestep = scheduler.Timestep(k);
-            ModeResult ran = runner.Run(context, k, timestep, decision, guided);
-            (decision, float[]? cond, float[]? uncond, int blockEvaluations) = (ran.Decision, ran.Conditional, ran.Unconditional, ran.BlockEvaluations);
-            TimeSpan compute = ran.RanModel ? Stopwatch.GetElapsedTime(decided) : TimeSpan.Zero;
-            if (decision.Mode == StepMode.Full)
+            for (int k = 0; k < steps; k++)
             {
-                full += compute;
-            }
-            else
-            {
-                cached += compute;
-            }
-
-            long observeStart = Stopwatch.GetTimestamp();
-            var metrics = new Dictionary<string, double>();
-            if (hook is not null && decision.Mode is StepMode.Full or StepMode.MiddleReuse)
-            {
-                foreach ((string name, double value) in hook.Metrics)
+                cancellationToken.ThrowIfCancellationRequested();
+                long stepStart = Stopwatch.GetTimestamp();
+                (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
+                cache.BeginStep(k);
+                (CacheDecision decision, IStepModeRunner runner) = StepModeRunners.Resolve(policy.Decide(k, cache.Availability), cache, needs);
+                long decided = Stopwatch.GetTimestamp();
+                float timestep = scheduler.Timestep(k);
+                ModeResult ran = runner.Run(context, k, timestep, decision, ref guidedBuffers[k % 2]);
+                OrtValue guided = guidedBuffers[k % 2]!;
+                (decision, int blockEvaluations) = (ran.Decision, ran.BlockEvaluations);
+                TimeSpan compute = ran.RanModel ? Stopwatch.GetElapsedTime(decided) : TimeSpan.Zero;
+                if (decision.Mode == StepMode.Full)
                 {
-                    metrics[name] = value;
+                    full += compute;
                 }
+                else
+                {
+                    cached += compute;
+                }
+
+                long observeStart = Stopwatch.GetTimestamp();
+                var metrics = new Dictionary<string, double>();
+                if (hook is not null && decision.Mode is StepMode.Full or StepMode.MiddleReuse)
+                {
+                    foreach ((string name, double value) in hook.Metrics)
+                    {
+                        metrics[name] = value;
+                    }
+                }
+
+                using (OrtValue? observed = ran.Observed)
+                {
+                    Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
+                    var outputs = new DeviceStepOutputs(ops, guided, cache.LastOutput, observed, cache.FullOutputBefore(k), residual);
+                    policy.Observe(new StepObservation(k, decision, outputs, cache, metrics));
+                }
+
+                cache.EndStep();
+                cache.LastOutput = guided;
+                peakBytes = Math.Max(peakBytes, cache.BytesHeld);
+                TimeSpan stepOverhead = Stopwatch.GetElapsedTime(stepStart, decided) + Stopwatch.GetElapsedTime(observeStart);
+                overhead += stepOverhead;
+
+                solver.Step(k, guided, latentValue, ref nextLatent);
+                (latentValue, nextLatent) = (nextLatent!, latentValue);
+                context.Latent = latentValue;
+                if (!ops.AllFinite(latentValue))
+                {
+                    throw new NonFiniteLatentException(k, steps, guidance);
+                }
+
+                var record = new StepTrace
+                {
+                    Step = k,
+                    Timestep = timestep,
+                    Decision = decision,
+                    BlockEvaluations = blockEvaluations,
+                    Elapsed = Stopwatch.GetElapsedTime(stepStart),
+                    Compute = compute,
+                    Overhead = stepOverhead,
+                    Metrics = metrics,
+                    HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
+                    DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
+                };
+                trace.Add(record);
+                onStep?.Invoke(record);
             }
 
-            Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
-            policy.Observe(new StepObservation(k, decision, guided, cache.LastOutput, cond, uncond, cache, metrics, residual));
-            cache.EndStep();
-            cache.LastOutput = guided;
-            peakBytes = Math.Max(peakBytes, cache.BytesHeld);
-            TimeSpan stepOverhead = Stopwatch.GetElapsedTime(stepStart, decided) + Stopwatch.GetElapsedTime(observeStart);
-            overhead += stepOverhead;
-
-            scheduler.Step(k, guided, latent);
-            if (!AllFinite(latent))
-            {
-                throw new NonFiniteLatentException(k, steps, guidance);
-            }
-
-            var record = new StepTrace
-            {
-                Step = k,
-                Timestep = timestep,
-                Decision = decision,
-                BlockEvaluations = blockEvaluations,
-                Elapsed = Stopwatch.GetElapsedTime(stepStart),
-                Compute = compute,
-                Overhead = stepOverhead,
-                Metrics = metrics,
-                HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
-                DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
-            };
-            trace.Add(record);
-            onStep?.Invoke(record);
+            latent = ops.ToHost(latentValue);
+        }
+        finally
+        {
+            latentValue?.Dispose();
+            nextLatent?.Dispose();
+            guidedBuffers[0]?.Dispose();
+            guidedBuffers[1]?.Dispose();
+            context.ScratchDelta?.Dispose();
+            ops.ReleasePreparedBindings();
         }
 
         TimeSpan denoiseTime = Stopwatch.GetElapsedTime(denoiseStart);
@@ -187,18 +217,22 @@ public sealed class TextToVideoPipeline : IDisposable
         };
     }
 
-    public void Dispose() => this.executor.Dispose();
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
+    public void Dispose()
     {
-        foreach (float v in values)
+        this.lowBandBasis?.Dispose();
+        this.executor.Dispose();
+    }
+
+    /// <summary>FasterCache's low-band frequencies for this package's latent planes on the device, uploaded once per pipeline.</summary>
+    private OrtValue LowBandBasis()
+    {
+        if (this.lowBandBasis is null)
         {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
+            ModelGeometry g = this.Package.Manifest.Geometry;
+            float[] basis = new Numerics.FrequencySplit(g.LatentHeight, g.LatentWidth).LowBandBasis();
+            this.lowBandBasis = this.executor.Ops.Upload(basis, 1, basis.Length / g.PlaneSize, g.PlaneSize);
         }
 
-        return true;
+        return this.lowBandBasis;
     }
 }

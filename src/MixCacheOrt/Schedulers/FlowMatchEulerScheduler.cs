@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace MixCacheOrt.Schedulers;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace MixCacheOrt.Schedulers;
 /// (<c>exporters/tinywan/flow.py</c>): u_k = 1 - k/steps, σ_k = shift·u/(1 + (shift-1)·u), timestep = scale·σ_k,
 /// and x ← x + (σ_{k+1} - σ_k)·v where v predicts noise - x0.
 /// </summary>
-public sealed class FlowMatchEulerScheduler : IFlowScheduler
+public sealed class FlowMatchEulerScheduler : FlowSchedulerBase
 {
     private readonly double[] sigmas;
 
@@ -26,27 +24,37 @@ public sealed class FlowMatchEulerScheduler : IFlowScheduler
         }
     }
 
-    public int Steps { get; }
+    public override int Steps { get; }
 
     public double Shift { get; }
 
     public double TimestepScale { get; }
 
     /// <summary>σ_0 = 1 … σ_steps = 0.</summary>
-    public IReadOnlyList<double> Sigmas => this.sigmas;
+    public override IReadOnlyList<double> Sigmas => this.sigmas;
 
     /// <summary>Model timestep of step <paramref name="k"/> (σ_k · scale), as the pre graph expects it.</summary>
-    public float Timestep(int k) => (float)(this.sigmas[k] * this.TimestepScale);
+    public override float Timestep(int k) => (float)(this.sigmas[k] * this.TimestepScale);
 
-    /// <summary>One Euler step in place: <c>latent[i] += (σ_{k+1} - σ_k) · velocity[i]</c>.</summary>
-    public void Step(int k, ReadOnlySpan<float> velocity, Span<float> latent)
+    /// <summary>One Euler step: <c>next = latent + (σ_{k+1} - σ_k) · velocity</c>.</summary>
+    public override IFlowSolver<T> CreateSolver<T>(ITensorMath<T> math) => new Solver<T>(this, math);
+
+    private sealed class Solver<T>(FlowMatchEulerScheduler schedule, ITensorMath<T> math) : IFlowSolver<T>
+        where T : class
     {
-        if ((uint)k >= (uint)this.Steps)
+        public void Step(int k, T velocity, T latent, ref T? next)
         {
-            throw new ArgumentOutOfRangeException(nameof(k), k, $"step index must be in [0, {this.Steps})");
+            if ((uint)k >= (uint)schedule.Steps)
+            {
+                throw new ArgumentOutOfRangeException(nameof(k), k, $"step index must be in [0, {schedule.Steps})");
+            }
+
+            float dt = (float)(schedule.sigmas[k + 1] - schedule.sigmas[k]);
+            math.Combine([(latent, 1f), (velocity, dt)], ref next);
         }
 
-        float dt = (float)(this.sigmas[k + 1] - this.sigmas[k]);
-        TensorPrimitives.MultiplyAdd(velocity, dt, latent, latent);
+        public void Dispose()
+        {
+        }
     }
 }

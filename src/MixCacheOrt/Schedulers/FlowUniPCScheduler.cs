@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace MixCacheOrt.Schedulers;
 
 /// <summary>
@@ -16,18 +14,11 @@ namespace MixCacheOrt.Schedulers;
 /// A reused or forecast model output enters the x0 history exactly like a computed one, as in TeaCache's and
 /// MagCache's Wan integrations, which replace the transformer's output inside the model call the solver makes.
 /// </remarks>
-public sealed class FlowUniPCScheduler : IFlowScheduler
+public sealed class FlowUniPCScheduler : FlowSchedulerBase
 {
     private const int SolverOrder = 2;
     private readonly double[] sigmas;
     private readonly int[] timesteps;
-    private float[]? newest; // M[-1]: x0 of the last step
-    private float[]? older; // M[-2]
-    private float[]? spare;
-    private float[]? lastSample;
-    private int thisOrder;
-    private int lowerOrderNums;
-    private int next;
 
     /// <param name="steps">Number of model evaluations N.</param>
     /// <param name="shift">Timestep shift (Wan T2V: 5).</param>
@@ -56,86 +47,21 @@ public sealed class FlowUniPCScheduler : IFlowScheduler
         }
     }
 
-    public int Steps { get; }
+    public override int Steps { get; }
 
     public double Shift { get; }
 
-    public IReadOnlyList<double> Sigmas => this.sigmas;
+    public override IReadOnlyList<double> Sigmas => this.sigmas;
 
     /// <summary>The integer model timesteps t_0 … t_{N−1}.</summary>
     public IReadOnlyList<int> Timesteps => this.timesteps;
 
-    public float Timestep(int k) => this.timesteps[k];
+    public override float Timestep(int k) => this.timesteps[k];
 
-    public void Step(int k, ReadOnlySpan<float> velocity, Span<float> latent)
-    {
-        if (k != this.next)
-        {
-            throw new InvalidOperationException($"UniPC keeps a history: steps run in order, expected step {this.next}, got {k}");
-        }
-
-        int n = latent.Length;
-        this.spare ??= new float[n];
-        float[] x0 = this.spare;
-        TensorPrimitives.MultiplyAdd(velocity, (float)-this.sigmas[k], latent, x0); // x0 = x − σ_k·v
-        if (k > 0 && this.lastSample is not null)
-        {
-            this.Correct(k, x0, latent);
-        }
-
-        // Shift the x0 history: newest → older, this step's x0 → newest.
-        (this.spare, this.older, this.newest) = (this.older, this.newest, x0);
-        this.thisOrder = Math.Min(Math.Min(SolverOrder, this.Steps - k), this.lowerOrderNums + 1);
-        this.lastSample ??= new float[n];
-        latent.CopyTo(this.lastSample);
-        this.Predict(k, latent);
-        this.lowerOrderNums = Math.Min(this.lowerOrderNums + 1, SolverOrder);
-        this.next++;
-    }
+    public override IFlowSolver<T> CreateSolver<T>(ITensorMath<T> math) => new Solver<T>(this, math);
 
     /// <summary>λ(σ) = log(1 − σ) − log σ (+∞ at σ = 0).</summary>
     private static double Lambda(double sigma) => Math.Log(1.0 - sigma) - Math.Log(sigma);
-
-    /// <summary>UniP: σ_k → σ_{k+1} from the corrected sample (in <paramref name="x"/>), order 1 or 2.</summary>
-    private void Predict(int k, Span<float> x)
-    {
-        double sigmaT = this.sigmas[k + 1], sigmaS = this.sigmas[k];
-        (double h, double hPhi1, double bh, _, _) = Coefficients(sigmaT, sigmaS);
-        double alphaT = 1.0 - sigmaT;
-        float[] m0 = this.newest!;
-        // x' = (σ_t/σ_s)·x − α_t·h_φ1·m0 [− α_t·B(h)·½·(m1 − m0)/r_k]
-        TensorPrimitives.Multiply(x, (float)(sigmaT / sigmaS), x);
-        TensorPrimitives.MultiplyAdd(m0, (float)(-alphaT * hPhi1), x, x);
-        if (this.thisOrder == 2)
-        {
-            double rk = (Lambda(this.sigmas[k - 1]) - Lambda(sigmaS)) / h;
-            AddDifference(x, this.older!, m0, (float)(-alphaT * bh * 0.5 / rk));
-        }
-    }
-
-    /// <summary>UniC: re-does σ_{k−1} → σ_k from the previous (corrected) sample with this step's x0; writes <paramref name="x"/>.</summary>
-    private void Correct(int k, float[] x0, Span<float> x)
-    {
-        double sigmaT = this.sigmas[k], sigmaS = this.sigmas[k - 1];
-        (double h, double hPhi1, double bh, double b1, double b2) = Coefficients(sigmaT, sigmaS);
-        double alphaT = 1.0 - sigmaT;
-        float[] m0 = this.newest!;
-        this.lastSample.AsSpan().CopyTo(x);
-        TensorPrimitives.Multiply(x, (float)(sigmaT / sigmaS), x);
-        TensorPrimitives.MultiplyAdd(m0, (float)(-alphaT * hPhi1), x, x);
-        if (this.thisOrder == 1)
-        {
-            AddDifference(x, x0, m0, (float)(-alphaT * bh * 0.5));
-            return;
-        }
-
-        // Order 2: R = [[1, 1], [r_k, 1]], b = [b1, b2] solved for ρ = (ρ0, ρ1); D1 = (m1 − m0)/r_k, D1_t = x0 − m0.
-        double rk = (Lambda(this.sigmas[k - 2]) - Lambda(sigmaS)) / h;
-        double rho0 = (b1 - b2) / (1.0 - rk);
-        double rho1 = b1 - rho0;
-        AddDifference(x, this.older!, m0, (float)(-alphaT * bh * rho0 / rk));
-        AddDifference(x, x0, m0, (float)(-alphaT * bh * rho1));
-    }
 
     /// <summary>h = λ_t − λ_s, h_φ1 = e^{−h} − 1, B(h) = h_φ1 (bh2), and the b vector of the order-2 system.</summary>
     private static (double H, double HPhi1, double Bh, double B1, double B2) Coefficients(double sigmaT, double sigmaS)
@@ -151,10 +77,107 @@ public sealed class FlowUniPCScheduler : IFlowScheduler
         return (h, hPhi1, bh, b1, b2);
     }
 
-    /// <summary>x += c·a − c·b.</summary>
-    private static void AddDifference(Span<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float c)
+    /// <summary>
+    /// One generation's UniPC state: the last two x0 (M[-1], M[-2]) and the last corrected sample, in buffers of
+    /// <typeparamref name="T"/> allocated at the first step and rotated after (no copies but the first sample's).
+    /// </summary>
+    private sealed class Solver<T>(FlowUniPCScheduler schedule, ITensorMath<T> math) : IFlowSolver<T>
+        where T : class
     {
-        TensorPrimitives.MultiplyAdd(a, c, x, x);
-        TensorPrimitives.MultiplyAdd(b, -c, x, x);
+        private readonly double[] sigmas = schedule.sigmas;
+        private T? newest; // M[-1]: x0 of the last step
+        private T? older; // M[-2]
+        private T? spare;
+        private T? lastSample; // the (corrected) sample of the last step
+        private T? corrected;
+        private int thisOrder;
+        private int lowerOrderNums;
+        private int next;
+
+        public void Step(int k, T velocity, T latent, ref T? nextLatent)
+        {
+            if (k != this.next)
+            {
+                throw new InvalidOperationException($"UniPC keeps a history: steps run in order, expected step {this.next}, got {k}");
+            }
+
+            math.Combine([(latent, 1f), (velocity, (float)-this.sigmas[k])], ref this.spare); // x0 = x − σ_k·v
+            T x0 = this.spare!;
+            bool correcting = k > 0 && this.lastSample is not null;
+            if (correcting)
+            {
+                this.Correct(k, x0);
+            }
+
+            // Shift the x0 history: newest → older, this step's x0 → newest.
+            (this.spare, this.older, this.newest) = (this.older, this.newest, x0);
+            this.thisOrder = Math.Min(Math.Min(SolverOrder, schedule.Steps - k), this.lowerOrderNums + 1);
+            if (correcting)
+            {
+                (this.lastSample, this.corrected) = (this.corrected, this.lastSample);
+            }
+            else
+            {
+                math.Copy(latent, ref this.lastSample);
+            }
+
+            this.Predict(k, this.lastSample!, ref nextLatent);
+            this.lowerOrderNums = Math.Min(this.lowerOrderNums + 1, SolverOrder);
+            this.next++;
+        }
+
+        public void Dispose()
+        {
+            math.Release(this.newest);
+            math.Release(this.older);
+            math.Release(this.spare);
+            math.Release(this.lastSample);
+            math.Release(this.corrected);
+            (this.newest, this.older, this.spare, this.lastSample, this.corrected) = (null, null, null, null, null);
+        }
+
+        /// <summary>UniP: σ_k → σ_{k+1} from the corrected sample, order 1 or 2.</summary>
+        private void Predict(int k, T sample, ref T? destination)
+        {
+            double sigmaT = this.sigmas[k + 1], sigmaS = this.sigmas[k];
+            (double h, double hPhi1, double bh, _, _) = Coefficients(sigmaT, sigmaS);
+            double alphaT = 1.0 - sigmaT;
+            T m0 = this.newest!;
+            // x' = (σ_t/σ_s)·x − α_t·h_φ1·m0 [− α_t·B(h)·½·(m1 − m0)/r_k]
+            float scale = (float)(sigmaT / sigmaS), first = (float)(-alphaT * hPhi1);
+            if (this.thisOrder == 2)
+            {
+                double rk = (Lambda(this.sigmas[k - 1]) - Lambda(sigmaS)) / h;
+                float c = (float)(-alphaT * bh * 0.5 / rk);
+                math.Combine([(sample, scale), (m0, first), (this.older!, c), (m0, -c)], ref destination);
+            }
+            else
+            {
+                math.Combine([(sample, scale), (m0, first)], ref destination);
+            }
+        }
+
+        /// <summary>UniC: re-does σ_{k−1} → σ_k from the last sample with this step's x0, into <see cref="corrected"/>.</summary>
+        private void Correct(int k, T x0)
+        {
+            double sigmaT = this.sigmas[k], sigmaS = this.sigmas[k - 1];
+            (double h, double hPhi1, double bh, double b1, double b2) = Coefficients(sigmaT, sigmaS);
+            double alphaT = 1.0 - sigmaT;
+            T m0 = this.newest!;
+            float scale = (float)(sigmaT / sigmaS), first = (float)(-alphaT * hPhi1);
+            if (this.thisOrder == 1)
+            {
+                float c = (float)(-alphaT * bh * 0.5);
+                math.Combine([(this.lastSample!, scale), (m0, first), (x0, c), (m0, -c)], ref this.corrected);
+                return;
+            }
+
+            // Order 2: R = [[1, 1], [r_k, 1]], b = [b1, b2] solved for ρ = (ρ0, ρ1); D1 = (m1 − m0)/r_k, D1_t = x0 − m0.
+            double rk = (Lambda(this.sigmas[k - 2]) - Lambda(sigmaS)) / h;
+            double rho0 = (b1 - b2) / (1.0 - rk);
+            double rho1 = b1 - rho0;
+            float c0 = (float)(-alphaT * bh * rho0 / rk), c1 = (float)(-alphaT * bh * rho1);
+            math.Combine([(this.lastSample!, scale), (m0, first), (this.older!, c0), (m0, -c0), (x0, c1), (m0, -c1)], ref this.corrected);
+        }
     }
 }

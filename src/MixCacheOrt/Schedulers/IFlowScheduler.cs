@@ -2,8 +2,9 @@ namespace MixCacheOrt.Schedulers;
 
 /// <summary>
 /// A flow-matching sampler (the model predicts v = noise − x0): the timestep the model sees at each step and the
-/// update of the latent from the step's (guided) model output. One instance per generation; stateful solvers
-/// (<see cref="FlowUniPCScheduler"/>) keep their history in it, so steps must be taken in order 0, 1, ….
+/// update of the latent from the step's (guided) model output. The update is written once over
+/// <see cref="ITensorMath{T}"/> (<see cref="CreateSolver{T}"/>), so the pipeline runs it on the execution device and
+/// tests run the same rule on host arrays (<see cref="Step"/>).
 /// </summary>
 public interface IFlowScheduler
 {
@@ -15,8 +16,52 @@ public interface IFlowScheduler
     /// <summary>The model timestep of step <paramref name="k"/>.</summary>
     float Timestep(int k);
 
-    /// <summary>Advances <paramref name="latent"/> in place by step <paramref name="k"/> given the model output <paramref name="velocity"/>.</summary>
+    /// <summary>A solver for one generation over <paramref name="math"/>'s tensors (dispose it to free its buffers).</summary>
+    IFlowSolver<T> CreateSolver<T>(ITensorMath<T> math)
+        where T : class;
+
+    /// <summary>
+    /// Advances <paramref name="latent"/> in place by step <paramref name="k"/> given the model output
+    /// <paramref name="velocity"/>, on the host (one solver per scheduler instance: steps run in order 0, 1, …).
+    /// </summary>
     void Step(int k, ReadOnlySpan<float> velocity, Span<float> latent);
+}
+
+/// <summary>The host <see cref="IFlowScheduler.Step"/> of every scheduler: its solver over <see cref="HostTensorMath"/>.</summary>
+public abstract class FlowSchedulerBase : IFlowScheduler
+{
+    private IFlowSolver<float[]>? host;
+    private float[]? velocityBuffer;
+    private float[]? latentBuffer;
+    private float[]? nextBuffer;
+
+    public abstract int Steps { get; }
+
+    public abstract IReadOnlyList<double> Sigmas { get; }
+
+    public abstract float Timestep(int k);
+
+    public abstract IFlowSolver<T> CreateSolver<T>(ITensorMath<T> math)
+        where T : class;
+
+    public void Step(int k, ReadOnlySpan<float> velocity, Span<float> latent)
+    {
+        if (velocity.Length != latent.Length)
+        {
+            throw new ArgumentException($"velocity has {velocity.Length} elements and the latent {latent.Length}", nameof(velocity));
+        }
+
+        this.host ??= this.CreateSolver(HostTensorMath.Instance);
+        if (this.latentBuffer?.Length != latent.Length)
+        {
+            (this.velocityBuffer, this.latentBuffer, this.nextBuffer) = (new float[latent.Length], new float[latent.Length], null);
+        }
+
+        velocity.CopyTo(this.velocityBuffer);
+        latent.CopyTo(this.latentBuffer);
+        this.host.Step(k, this.velocityBuffer!, this.latentBuffer, ref this.nextBuffer);
+        this.nextBuffer.CopyTo(latent);
+    }
 }
 
 /// <summary>The samplers a package or the command line can choose (manifest <c>scheduler.type</c>, <c>--scheduler</c>).</summary>

@@ -47,7 +47,8 @@ public sealed class BlockHookTests : ShippedPipelineFixture
         int j = trace.FindLastIndex(k, s => s.Decision.Mode == StepMode.Full);
         Assert.That(r.Trace[k].Decision.ToString(), Is.EqualTo("middle_1"));
         Assert.That(r.Trace[k].BlockEvaluations, Is.EqualTo(2), "block 0 of both branches");
-        Assert.That(r.Trace[k].DeviceToHostBytes, Is.EqualTo((4L * 2 * this.Package.Manifest.Geometry.LatentElementCount) + 4), "the velocity and one scalar");
+        Assert.That(r.Trace[k].DeviceToHostBytes, Is.EqualTo((4L * this.Package.Manifest.Geometry.LatentElementCount) + 4 + 4),
+            "the output this test records, the hook's distance, the finiteness check");
         Assert.That(r.Trace[k].Metrics["residual_change"], Is.LessThan(0.06));
 
         // By hand: at step k the state entering post is H1(k) + H_L(j) − H1(j) (block 0 and block L−1 outputs).

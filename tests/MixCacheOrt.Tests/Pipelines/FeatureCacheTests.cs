@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using MixCacheOrt.Caching;
 using MixCacheOrt.Models;
 using MixCacheOrt.Ort;
 using MixCacheOrt.Pipelines;
@@ -109,9 +110,12 @@ public sealed class FeatureCacheTests
             cache.StoreBlocks(new Dictionary<int, OrtValue> { [6] = BlockOutput(step) }, batch: 1);
             using OrtValue residual = BlockOutput(step);
             cache.SetResidual(ops.Add(residual, residual), step); // 2k: the residual is linear too
-            cache.SetCfgDelta(Filled(0), Filled(3 * step), step);
-            cache.RecordFullOutput(step, Filled(step - 1));
-            cache.LastOutput = Filled(step - 1);
+            WriteCfgDelta(ops, cache, 3 * step, step);
+            using (OrtValue full = ops.Upload(Filled(step - 1), LatentShape))
+            {
+                cache.RecordFullOutput(step, full);
+            }
+
             cache.EndStep();
         }
 
@@ -128,11 +132,14 @@ public sealed class FeatureCacheTests
             Assert.That(ops.ToHost(residual)[0], Is.EqualTo(10f).Within(1e-5));
         }
 
-        float[] delta = new float[Tokens * Dim], output = new float[Tokens * Dim];
-        cache.ForecastCfgDelta(5, delta);
-        cache.ForecastOutput(5, output);
-        Assert.That(delta, Is.All.EqualTo(15f).Within(1e-4));
-        Assert.That(output, Is.All.EqualTo(4f).Within(1e-5));
+        OrtValue? output = null;
+        cache.ForecastOutput(5, ref output);
+        using (output)
+        {
+            Assert.That(ops.ToHost(cache.CfgDeltaFor(5, forecast: true, weights: null)), Is.All.EqualTo(15f).Within(1e-4));
+            Assert.That(ops.ToHost(output!), Is.All.EqualTo(4f).Within(1e-5));
+        }
+
         cache.EndStep();
     }
 
@@ -141,22 +148,62 @@ public sealed class FeatureCacheTests
     {
         using var ops = new DeviceTensorOps(new ExecutionSettings());
         using var cache = new FeatureCache(ops);
+        OrtValue? last = null;
         foreach (int step in new[] { 0, 2 })
         {
             cache.BeginStep(step);
             cache.StoreBlocks(new Dictionary<int, OrtValue> { [6] = BlockOutput(step) }, batch: 1);
-            cache.SetCfgDelta(Filled(0), Filled(3 * step), step);
-            cache.RecordFullOutput(step, Filled(step - 1));
-            cache.LastOutput = Filled(step - 1);
+            WriteCfgDelta(ops, cache, 3 * step, step);
+            last?.Dispose();
+            last = ops.Upload(Filled(step - 1), LatentShape);
+            cache.RecordFullOutput(step, last);
+            cache.LastOutput = last;
             cache.EndStep();
         }
 
         Assert.That(cache.ForecastBlock(6, 5), Is.Null, "the caller reuses Block(6)");
-        float[] delta = new float[Tokens * Dim], output = new float[Tokens * Dim];
-        cache.ForecastCfgDelta(5, delta);
-        cache.ForecastOutput(5, output);
-        Assert.That(delta, Is.All.EqualTo(6f));
-        Assert.That(output, Is.All.EqualTo(1f));
+        OrtValue? output = null;
+        cache.ForecastOutput(5, ref output);
+        using (output)
+        using (last)
+        {
+            Assert.That(ops.ToHost(cache.CfgDeltaFor(5, forecast: true, weights: null)), Is.All.EqualTo(6f));
+            Assert.That(ops.ToHost(output!), Is.All.EqualTo(1f));
+        }
+    }
+
+    [Test]
+    public void AWeightedCfgDeltaMixesTheDeltaWithItsLowBandOnTheDevice()
+    {
+        // One 8x8 plane: Δ = 1 (all in the low band: the DC term) + a checkerboard ±0.5 (the Nyquist frequency: high band).
+        // Weights (full 1, low band 0.1) give Δ̂ = Δ + 0.1 · 1 = 1.1 + checker, FasterCache's low band scaled by 1.1.
+        using var ops = new DeviceTensorOps(new ExecutionSettings());
+        float[] basisHost = new MixCacheOrt.Numerics.FrequencySplit(8, 8).LowBandBasis();
+        using OrtValue basis = ops.Upload(basisHost, 1, basisHost.Length / 64, 64);
+        using var cache = new FeatureCache(ops, lowBandBasis: basis, lowBandScale: 1f / 64);
+        float[] checker = [.. Enumerable.Range(0, 64).Select(i => ((i / 8) + (i % 8)) % 2 == 0 ? 0.5f : -0.5f)];
+        float[] both = [.. new float[64], .. checker.Select(c => 1f + c)];
+        using OrtValue pass = ops.Upload(both, 2, 1, 1, 8, 8);
+        OrtValue? guided = null;
+        ops.Guide(pass, 1f, ref guided, ref cache.CfgDeltaSlot(0));
+        cache.CfgDeltaWritten();
+        using (guided)
+        {
+            float[] estimate = ops.ToHost(cache.CfgDeltaFor(1, forecast: false, new CfgDeltaWeights(1f, 0.1f)));
+            Assert.That(estimate, Is.EqualTo(checker.Select(c => 1.1f + c)).Within(1e-5));
+        }
+    }
+
+    private static readonly long[] LatentShape = [1, 1, 1, Tokens, Dim];
+
+    /// <summary>Δcfg = uncond − cond = <paramref name="value"/>, written the way a full step does (guidance on a batch-2 output).</summary>
+    private static void WriteCfgDelta(DeviceTensorOps ops, FeatureCache cache, float value, int step)
+    {
+        using OrtValue both = ops.Upload([.. new float[Tokens * Dim], .. Filled(value)], 2, 1, 1, Tokens, Dim);
+        OrtValue? guided = null;
+        ops.Guide(both, 5f, ref guided, ref cache.CfgDeltaSlot(step));
+        guided!.Dispose();
+        cache.CfgDeltaWritten();
     }
 
     private static float[] Filled(float value)

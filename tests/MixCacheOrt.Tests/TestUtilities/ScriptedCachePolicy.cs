@@ -2,8 +2,8 @@ using MixCacheOrt.Caching;
 
 namespace MixCacheOrt.Tests.TestUtilities;
 
-/// <summary>A cache policy that plays back fixed decisions and records what it observed (copies).</summary>
-internal sealed class ScriptedCachePolicy(IReadOnlyList<CacheDecision> script, IReadOnlySet<int> candidates, CacheNeeds needs = CacheNeeds.None) : ICachePolicy
+/// <summary>A cache policy that plays back fixed decisions and records what it observed (host copies; none with <c>record: false</c>).</summary>
+internal sealed class ScriptedCachePolicy(IReadOnlyList<CacheDecision> script, IReadOnlySet<int> candidates, CacheNeeds needs = CacheNeeds.None, bool record = true) : ICachePolicy
 {
     public string Name => "scripted";
 
@@ -21,6 +21,11 @@ internal sealed class ScriptedCachePolicy(IReadOnlyList<CacheDecision> script, I
 
     public void Observe(StepObservation o)
     {
+        if (!record)
+        {
+            return;
+        }
+
         var blocks = new Dictionary<int, (float[] Current, float[] Previous)>();
         foreach (int b in o.BlockOutputs.Computed)
         {

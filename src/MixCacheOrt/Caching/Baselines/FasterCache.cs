@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using MixCacheOrt.Numerics;
 
 namespace MixCacheOrt.Caching.Baselines;
@@ -39,78 +38,72 @@ public static class FasterCacheDecisions
     public static bool Inside(double t, (double Low, double High) range) => t > range.Low && t < range.High;
 }
 
+/// <remarks>
+/// The policy only counts: at a skipped step it returns the weights of the last full step's Δcfg and of its low band
+/// (<see cref="CfgDeltaWeights"/>: low band × α_low^n_low, high band = Δ − low × α_high^n_high), and the pipeline
+/// rebuilds the unconditional output on the device from the low band it computed at that full step
+/// (<see cref="CacheNeeds.LowBandCfgDelta"/>, <see cref="FrequencySplit"/>'s frequencies).
+/// </remarks>
 public sealed class FasterCachePolicy : ICachePolicy
 {
     private readonly FasterCacheOptions options;
-    private readonly FrequencySplit split;
     private IReadOnlyList<float> timesteps = [];
-    private float[]? lowDelta;
-    private float[]? highDelta;
-    private float[]? delta;
+    private bool hasDelta;
+    private int lowScalings;
+    private int highScalings;
 
     /// <param name="name">Policy name.</param>
     /// <param name="options">Schedule and weights.</param>
-    /// <param name="latentShape">[C, F, H, W]: the split runs over each H×W plane.</param>
-    public FasterCachePolicy(string name, FasterCacheOptions options, IReadOnlyList<long> latentShape)
+    public FasterCachePolicy(string name, FasterCacheOptions options)
     {
         this.Name = name;
         this.options = options;
-        this.split = new FrequencySplit((int)latentShape[^2], (int)latentShape[^1]);
     }
 
     public string Name { get; }
 
     public IReadOnlySet<int> BlockCandidates { get; } = new HashSet<int>();
 
+    public CacheNeeds Needs => CacheNeeds.LowBandCfgDelta;
+
     public void Reset(int steps, int blockCount)
     {
-        this.lowDelta = null;
-        this.highDelta = null;
+        this.hasDelta = false;
+        this.lowScalings = 0;
+        this.highScalings = 0;
     }
 
     public void SetTimesteps(IReadOnlyList<float> timesteps) => this.timesteps = timesteps;
 
     public CacheDecision Decide(int step, CacheAvailability cache) =>
-        this.lowDelta is not null && step < this.timesteps.Count && FasterCacheDecisions.SkipsUnconditional(step, this.timesteps[step], this.options)
+        this.hasDelta && step < this.timesteps.Count && FasterCacheDecisions.SkipsUnconditional(step, this.timesteps[step], this.options)
             ? CacheDecision.ReuseCfg
             : CacheDecision.Full;
 
-    public bool EstimateUnconditional(int step, ReadOnlySpan<float> cond, Span<float> uncond)
+    public CfgDeltaWeights? EstimateCfgDelta(int step)
     {
-        if (this.lowDelta is null || this.highDelta is null)
+        if (!this.hasDelta)
         {
-            return false;
+            return null;
         }
 
         double t = this.timesteps[step];
-        if (FasterCacheDecisions.Inside(t, this.options.LowFrequencyUpdateRange))
-        {
-            TensorPrimitives.Multiply(this.lowDelta, this.options.AlphaLowFrequency, this.lowDelta);
-        }
+        this.lowScalings += FasterCacheDecisions.Inside(t, this.options.LowFrequencyUpdateRange) ? 1 : 0;
+        this.highScalings += FasterCacheDecisions.Inside(t, this.options.HighFrequencyUpdateRange) ? 1 : 0;
 
-        if (FasterCacheDecisions.Inside(t, this.options.HighFrequencyUpdateRange))
-        {
-            TensorPrimitives.Multiply(this.highDelta, this.options.AlphaHighFrequency, this.highDelta);
-        }
-
-        // uncond = LF(cond) + ΔLF + HF(cond) + ΔHF = cond + ΔLF + ΔHF (the split is linear and LF + HF = identity).
-        TensorPrimitives.Add(cond, this.lowDelta, uncond);
-        TensorPrimitives.Add(uncond, this.highDelta, uncond);
-        return true;
+        // uncond = cond + ΔLF·a + ΔHF·b with ΔHF = Δ − ΔLF: Δ·b + ΔLF·(a − b).
+        float low = MathF.Pow(this.options.AlphaLowFrequency, this.lowScalings);
+        float high = MathF.Pow(this.options.AlphaHighFrequency, this.highScalings);
+        return new CfgDeltaWeights(high, low - high);
     }
 
     public void Observe(StepObservation o)
     {
-        if (o.Decision.Mode != StepMode.Full)
+        if (o.Decision.Mode == StepMode.Full)
         {
-            return;
+            this.hasDelta = true;
+            this.lowScalings = 0;
+            this.highScalings = 0;
         }
-
-        int n = o.Conditional.Length;
-        this.delta ??= new float[n];
-        this.lowDelta ??= new float[n];
-        this.highDelta ??= new float[n];
-        TensorPrimitives.Subtract(o.Unconditional, o.Conditional, this.delta);
-        this.split.Split(this.delta, this.lowDelta, this.highDelta);
     }
 }

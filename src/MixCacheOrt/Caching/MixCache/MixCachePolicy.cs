@@ -1,5 +1,4 @@
 using System.Globalization;
-using MixCacheOrt.Metrics;
 
 namespace MixCacheOrt.Caching.MixCache;
 
@@ -47,7 +46,6 @@ public sealed class MixCachePolicy : ICachePolicy
     private int interval;
     private double stepDistance = double.NaN;
     private double cfgDistance = double.NaN;
-    private float[]? lastFullOutput;
     private int lastFullStep = -1;
     private StepMode? previousMode;
     private int consecutiveStepReuses;
@@ -75,7 +73,7 @@ public sealed class MixCachePolicy : ICachePolicy
 
     public IReadOnlySet<int> BlockCandidates { get; }
 
-    public CacheNeeds Needs => (this.options.Forecast ? CacheNeeds.Forecast : CacheNeeds.None) | (this.options.ResidualSteps ? CacheNeeds.Residual : CacheNeeds.None);
+    public CacheNeeds Needs => CacheNeeds.LastFullOutput | (this.options.Forecast ? CacheNeeds.Forecast : CacheNeeds.None) | (this.options.ResidualSteps ? CacheNeeds.Residual : CacheNeeds.None);
 
     /// <summary>Budget mode: the share of a full step a cached step is assumed to cost before any has run (its running mean after); about what mixcache-eff's cached steps cost on the development set.</summary>
     internal const double CachedCostPrior = 0.1;
@@ -105,7 +103,6 @@ public sealed class MixCachePolicy : ICachePolicy
         this.cfgDistance = double.NaN;
         this.blockDistance.Clear();
         this.blockComputedAt.Clear();
-        this.lastFullOutput = null;
         this.lastFullStep = -1;
         this.previousMode = null;
         this.consecutiveStepReuses = 0;
@@ -182,20 +179,20 @@ public sealed class MixCachePolicy : ICachePolicy
 
     private void MeasureFullStep(StepObservation o)
     {
-        if (!o.PreviousOutput.IsEmpty && (this.previousMode == StepMode.Full || !this.options.StepDistanceFromLastFull))
+        if (o.Step > 0 && (this.previousMode == StepMode.Full || !this.options.StepDistanceFromLastFull))
         {
-            this.stepDistance = RelativeL1.Distance(o.Output, o.PreviousOutput);
+            this.stepDistance = o.OutputDistance;
         }
-        else if (this.options.StepDistanceFromLastFull && this.lastFullOutput is not null && o.Step > this.lastFullStep)
+        else if (this.options.StepDistanceFromLastFull && this.lastFullStep >= 0 && o.Step > this.lastFullStep)
         {
             // The previous output was itself a cache approximation: comparing with it would add the cache's own
             // error to D_step. Use the last real output instead, per step of distance.
-            this.stepDistance = RelativeL1.Distance(o.Output, this.lastFullOutput) / (o.Step - this.lastFullStep);
+            this.stepDistance = o.DistanceToLastFull / (o.Step - this.lastFullStep);
         }
 
-        if (!o.Unconditional.IsEmpty)
+        if (o.CfgDistance is double cfg && !double.IsNaN(cfg))
         {
-            this.cfgDistance = RelativeL1.Distance(o.Unconditional, o.Conditional);
+            this.cfgDistance = cfg;
         }
 
         foreach (int b in o.BlockOutputs.Computed)
@@ -225,11 +222,11 @@ public sealed class MixCachePolicy : ICachePolicy
                 }
             }
         }
-        else if (this.lastFullOutput is not null)
+        else if (this.lastFullStep >= 0)
         {
             this.guarded = this.options.LayoutGuard && MixCacheDecisions.LayoutMoving(this.stepDistance, this.profile.Theta, this.options.GuardFactor);
             o.Metrics["guard"] = this.guarded ? 1 : 0;
-            double fullDistance = RelativeL1.Distance(o.Output, this.lastFullOutput);
+            double fullDistance = o.DistanceToLastFull;
             if (this.options.PerStepFullDistance && o.Step > this.lastFullStep)
             {
                 fullDistance /= o.Step - this.lastFullStep;
@@ -240,12 +237,6 @@ public sealed class MixCachePolicy : ICachePolicy
                 : this.options.FixedInterval ?? MixCacheDecisions.ScaleInterval(fullDistance, this.profile.Delta1, this.profile.Delta2, this.options.Intervals);
         }
 
-        if (this.lastFullOutput?.Length != o.Output.Length)
-        {
-            this.lastFullOutput = new float[o.Output.Length];
-        }
-
-        o.Output.CopyTo(this.lastFullOutput);
         this.lastFullStep = o.Step;
     }
 

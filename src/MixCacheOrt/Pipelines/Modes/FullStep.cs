@@ -1,33 +1,31 @@
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
-using MixCacheOrt.Numerics;
 
 namespace MixCacheOrt.Pipelines.Modes;
 
 /// <summary>
-/// Both branches through every block (batch 2), the policy's block hook in the pass; keeps what the cache needs (Δcfg,
-/// the full output, the block-stack residual, candidate block outputs). When the hook reused part of the stack, the
-/// step is recorded as the hook's outcome and nothing is cached from it.
+/// Both branches through every block (batch 2), the policy's block hook in the pass; keeps what the cache needs (Δcfg
+/// and its low band, the full output, the block-stack residual, candidate block outputs), all on the device. When the
+/// hook reused part of the stack, the step is recorded as the hook's outcome and nothing is cached from it.
 /// </summary>
 internal sealed class FullStep : IStepModeRunner
 {
     public bool CanServe(CacheDecision decision, FeatureCache cache) => true;
 
-    public ModeResult Run(StepContext c, int step, float timestep, CacheDecision decision, float[] guided)
+    public ModeResult Run(StepContext c, int step, float timestep, CacheDecision decision, ref OrtValue? guided)
     {
         FeatureCache cache = c.Cache;
         c.Hook?.BeginStep(step);
         using DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, captureResidual: (c.Needs & CacheNeeds.Residual) != 0, hook: c.Hook);
-        float[] cond = c.ConditionalBuffer, uncond = c.UnconditionalBuffer;
-        pass.Conditional.CopyTo(cond);
-        pass.Unconditional.CopyTo(uncond);
-        Guidance.Combine(cond, uncond, c.Guidance, guided);
         if (c.Hook?.Outcome is CacheDecision outcome)
         {
-            return new ModeResult(outcome, null, null, 2 * pass.BlocksRun, RanModel: true);
+            c.Ops.Guide(pass.Velocity, c.Guidance, ref guided, ref c.ScratchDelta);
+            return new ModeResult(outcome, null, 2 * pass.BlocksRun, RanModel: true);
         }
 
-        cache.SetCfgDelta(cond, uncond, step);
-        cache.RecordFullOutput(step, guided);
+        c.Ops.Guide(pass.Velocity, c.Guidance, ref guided, ref cache.CfgDeltaSlot(step));
+        cache.CfgDeltaWritten();
+        cache.RecordFullOutput(step, guided!);
         if (pass.Residual is not null)
         {
             cache.SetResidual(pass.TakeResidual(), step);
@@ -42,6 +40,6 @@ internal sealed class FullStep : IStepModeRunner
         }
 
         cache.StoreBlocks(pass.Captured, 2);
-        return new ModeResult(decision, cond, uncond, 2 * pass.BlocksRun, RanModel: true);
+        return new ModeResult(decision, pass.TakeVelocity(), 2 * pass.BlocksRun, RanModel: true);
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
-using MixCacheOrt.Numerics;
 
 namespace MixCacheOrt.Pipelines.Modes;
 
@@ -13,11 +12,11 @@ internal sealed class ResidualStep : IStepModeRunner
 {
     public bool CanServe(CacheDecision decision, FeatureCache cache) => cache.Residual is not null;
 
-    public ModeResult Run(StepContext c, int step, float timestep, CacheDecision decision, float[] guided)
+    public ModeResult Run(StepContext c, int step, float timestep, CacheDecision decision, ref OrtValue? guided)
     {
         using OrtValue? forecast = decision.Forecast ? c.Cache.ForecastResidual(step) : null;
         using DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, skipBlocksResidual: forecast ?? c.Cache.Residual, capture: StepContext.NoBlocks);
-        Guidance.Combine(pass.Conditional, pass.Unconditional, c.Guidance, guided);
-        return new ModeResult(decision, null, null, 2 * pass.BlocksRun, RanModel: true); // estimates: observers see none
+        c.Ops.Guide(pass.Velocity, c.Guidance, ref guided, ref c.ScratchDelta);
+        return new ModeResult(decision, null, 2 * pass.BlocksRun, RanModel: true); // estimates: observers see none
     }
 }

@@ -14,17 +14,22 @@ internal interface IStepModeRunner
     /// <summary>Whether <paramref name="decision"/> can run now (what it reuses is cached).</summary>
     bool CanServe(CacheDecision decision, FeatureCache cache);
 
-    /// <summary>Computes step <paramref name="step"/>'s guided output into <paramref name="guided"/>.</summary>
-    ModeResult Run(StepContext context, int step, float timestep, CacheDecision decision, float[] guided);
+    /// <summary>
+    /// Computes step <paramref name="step"/>'s guided output into <paramref name="guided"/> (a device buffer the
+    /// pipeline reuses; allocated at first use).
+    /// </summary>
+    ModeResult Run(StepContext context, int step, float timestep, CacheDecision decision, ref OrtValue? guided);
 }
 
-/// <summary>What a mode computed: the decision as it ran, the branch outputs observers may read, and the compute it took.</summary>
+/// <summary>What a mode computed: the decision as it ran, the model output observers may read, and the compute it took.</summary>
 /// <param name="Decision">The decision as it ran (a block hook may turn a full step into a partial one).</param>
-/// <param name="Conditional">The conditional output of a model pass, when one ran.</param>
-/// <param name="Unconditional">The unconditional output, only when both branches ran in full.</param>
+/// <param name="Observed">
+/// The model output of a real pass, owned by the caller: [2, …] (cond, uncond) when both branches ran in full,
+/// [1, …] (cond) for the conditional-only modes; null when the outputs are estimates.
+/// </param>
 /// <param name="BlockEvaluations">Transformer block evaluations, both branches counted.</param>
 /// <param name="RanModel">Whether the model ran at all (for the compute time split).</param>
-internal readonly record struct ModeResult(CacheDecision Decision, float[]? Conditional, float[]? Unconditional, int BlockEvaluations, bool RanModel);
+internal readonly record struct ModeResult(CacheDecision Decision, OrtValue? Observed, int BlockEvaluations, bool RanModel);
 
 /// <summary>What every mode of one generation shares: the executor, the cache, the policy, the contexts and buffers.</summary>
 internal sealed class StepContext
@@ -49,20 +54,21 @@ internal sealed class StepContext
 
     public required float Guidance { get; init; }
 
-    /// <summary>The current latent (read by the passes; the sampler updates it after the step).</summary>
-    public required float[] Latent { get; init; }
+    /// <summary>Device operations (guidance, copies, forecasts).</summary>
+    public DeviceTensorOps Ops => this.Executor.Ops;
 
-    /// <summary>Host buffers for the branch outputs, reused every step.</summary>
-    public required float[] ConditionalBuffer { get; init; }
+    /// <summary>The current latent [1, C, F, H, W] on the device (read by the passes; the pipeline swaps it after the sampler step).</summary>
+    public required OrtValue Latent { get; set; }
 
-    public required float[] UnconditionalBuffer { get; init; }
+    /// <summary>Where passes whose Δcfg is not kept write it (a device buffer reused every step; disposed by the pipeline).</summary>
+    public OrtValue? ScratchDelta;
 
     /// <summary>One pass of the executor; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
     public DenoiserOutput Pass(float timestep, OrtValue context, int? resumeAfter = null, OrtValue? resumeHidden = null, bool captureResidual = false,
         IBlockHook? hook = null, OrtValue? skipBlocksResidual = null, IReadOnlySet<int>? capture = null) =>
         this.Executor.Run(new DenoiserRequest
         {
-            Latent = this.Latent,
+            LatentValue = this.Latent,
             Timestep = timestep,
             Context = context,
             Batch = (int)Ort.OrtValues.Shape(context)[0],

@@ -52,32 +52,30 @@ public sealed class ScheduleBaselinesTests
     }
 
     [Test]
-    public void FasterCacheScalesTheFrequencyBandsOfTheDeltaAndCompoundsTheFactors()
+    public void FasterCacheWeighsTheBandsOfTheDeltaAndCompoundsTheFactors()
     {
-        // latent [1, 1, 8, 8]; Δ = uncond − cond = constant 1 (low band) + checkerboard 0.5 (high band)
-        var policy = new FasterCachePolicy("fastercache", new FasterCacheOptions(), [1, 1, 8, 8]);
+        // uncond = cond + ΔLF·a + ΔHF·b = cond + Δ·b + ΔLF·(a − b): the policy returns (b, a − b).
+        var policy = new FasterCachePolicy("fastercache", new FasterCacheOptions());
         policy.Reset(10, 12);
         policy.SetTimesteps([999, 900, 500, 250, 250, 250, 250, 250, 250, 250]);
-        float[] checker = [.. Enumerable.Range(0, 64).Select(i => ((i / 8) + (i % 8)) % 2 == 0 ? 0.5f : -0.5f)];
-        float[] cond = [.. Enumerable.Range(0, 64).Select(i => i * 0.01f)];
-        float[] uncond = [.. cond.Select((c, i) => c + 1f + checker[i])];
-        policy.Observe(Full(0, cond, uncond));
+        Assert.That(policy.EstimateCfgDelta(3), Is.Null, "no full step yet");
+        policy.Observe(Full(0));
 
         // t = 250 is inside both update ranges ((99, 901) low, (-1, 301) high): both bands × 1.1, then × 1.21
-        float[] estimate = new float[64];
-        Assert.That(policy.EstimateUnconditional(3, cond, estimate), Is.True);
-        Assert.That(estimate, Is.EqualTo(cond.Select((c, i) => c + (1.1f * (1f + checker[i])))).Within(1e-5));
-        policy.EstimateUnconditional(4, cond, estimate);
-        Assert.That(estimate, Is.EqualTo(cond.Select((c, i) => c + (1.21f * (1f + checker[i])))).Within(1e-5));
+        Assert.That(policy.EstimateCfgDelta(3), Is.EqualTo(new CfgDeltaWeights(1.1f, 0f)));
+        CfgDeltaWeights second = policy.EstimateCfgDelta(4)!.Value;
+        Assert.That(second.Full, Is.EqualTo(1.21f).Within(1e-6));
+        Assert.That(second.LowBand, Is.EqualTo(0f).Within(1e-6));
 
-        // a new full step refreshes the deltas; t = 500 scales only the low band
-        policy.Observe(Full(5, cond, uncond));
-        policy.EstimateUnconditional(2, cond, estimate);
-        Assert.That(estimate, Is.EqualTo(cond.Select((c, i) => c + 1.1f + checker[i])).Within(1e-5));
+        // a new full step refreshes the deltas; t = 500 scales only the low band: Δ·1 + ΔLF·0.1
+        policy.Observe(Full(5));
+        CfgDeltaWeights low = policy.EstimateCfgDelta(2)!.Value;
+        Assert.That(low.Full, Is.EqualTo(1f));
+        Assert.That(low.LowBand, Is.EqualTo(0.1f).Within(1e-6));
     }
 
-    private static StepObservation Full(int step, float[] cond, float[] uncond) =>
-        new(step, CacheDecision.Full, cond, null, cond, uncond, NoBlocks.Instance, []);
+    private static StepObservation Full(int step) =>
+        new(step, CacheDecision.Full, [1f], null, [1f], [2f], NoBlocks.Instance, []);
 
     private sealed class NoBlocks : IBlockOutputReader
     {

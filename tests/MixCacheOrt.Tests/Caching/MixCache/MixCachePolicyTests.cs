@@ -31,6 +31,7 @@ public sealed class MixCachePolicyTests
         policy.Reset(steps, 12);
         var decisions = new List<CacheDecision>();
         float[]? previous = null;
+        float[]? lastFull = null;
         float level = 1f;
         var blockLevels = new Dictionary<int, float>();
         for (int k = 0; k < steps; k++)
@@ -55,9 +56,10 @@ public sealed class MixCachePolicyTests
 
             float[] output = d.Mode == StepMode.StepReuse ? previous! : d.Mode == StepMode.Full ? [level, level] : [level * cachedError, level * cachedError];
             var m = new Dictionary<string, double>();
-            policy.Observe(new StepObservation(k, d, output, previous, cond, uncond, reader, m));
+            policy.Observe(new StepObservation(k, d, output, previous, cond, uncond, reader, m, lastFullOutput: lastFull));
             metrics?.Add(m);
             previous = output;
+            lastFull = d.Mode == StepMode.Full ? output : lastFull;
         }
 
         return decisions;
@@ -300,7 +302,7 @@ public sealed class MixCachePolicyTests
         var policy = new MixCachePolicy("t", Profile(), options with { ResidualSteps = true }, [3, 6]);
         List<CacheDecision> residual = Drive(policy, 30, k => k < 10 ? 0.5 : 0.01);
 
-        Assert.That(policy.Needs, Is.EqualTo(CacheNeeds.Residual));
+        Assert.That(policy.Needs, Is.EqualTo(CacheNeeds.Residual | CacheNeeds.LastFullOutput));
         Assert.That(plain.Where(d => d.Mode != StepMode.Full), Is.Not.Empty.And.All.EqualTo(CacheDecision.ReuseStep));
         Assert.That(residual.Select(d => d.Mode == StepMode.Full), Is.EqualTo(plain.Select(d => d.Mode == StepMode.Full)), "the same schedule");
         Assert.That(residual.Where(d => d.Mode != StepMode.Full), Is.All.EqualTo(CacheDecision.ReuseResidual));
@@ -311,7 +313,7 @@ public sealed class MixCachePolicyTests
     {
         var policy = new MixCachePolicy("t", Profile(), MixCacheOptions.Efficiency with { Forecast = true }, [3, 6]);
         List<CacheDecision> decisions = Drive(policy, 30, k => k < 10 ? 0.5 : 0.01);
-        Assert.That(policy.Needs, Is.EqualTo(CacheNeeds.Forecast));
+        Assert.That(policy.Needs, Is.EqualTo(CacheNeeds.Forecast | CacheNeeds.LastFullOutput));
         Assert.That(decisions.Where(d => d.Mode != StepMode.Full), Is.Not.Empty.And.All.Matches<CacheDecision>(d => d.Forecast));
         Assert.That(decisions.Where(d => d.Mode == StepMode.Full), Is.All.Matches<CacheDecision>(d => !d.Forecast));
     }

@@ -208,8 +208,8 @@ public sealed class EvalCommandTests
         {
             Assert.That(methods.Select(m => m.GetProperty("method").GetString()), Is.EqualTo(new[] { "none", "mixcache-eff" }));
             Assert.That(methods[0].GetProperty("mean_psnr_db").ValueKind, Is.EqualTo(JsonValueKind.Null));
-            Assert.That(methods[0].GetProperty("mean_host_device_bytes_per_step").GetDouble(), Is.EqualTo((4 * ((2 * 2048) + 2)) + (4 * 2 * 2048)),
-                "full compute: latent and timestep in, velocity out, both branches");
+            Assert.That(methods[0].GetProperty("mean_host_device_bytes_per_step").GetDouble(), Is.EqualTo((2 * 4) + 4 + 8 + 4),
+                "full compute: two timesteps, the guidance scale and two Euler weights in, the finiteness check out; no tensor");
             Assert.That(methods[1].GetProperty("mean_step_ms_per_mode").TryGetProperty("full", out _), Is.True);
             Assert.That(methods[1].GetProperty("mean_psnr_db").GetDouble(), Is.GreaterThan(0));
             Assert.That(methods[1].GetProperty("mean_ssim").GetDouble(), Is.InRange(0.0, 1.0));
