@@ -20,8 +20,8 @@ public interface IBlockHook : IDisposable
     /// <paramref name="preHidden"/> (what <c>pre</c> produced) belong to the executor and live until the pass ends; a
     /// hook that needs them later keeps a copy or what it computed from them (<paramref name="ops"/>).
     /// </summary>
-    /// <returns>Null to run the block; else the block to continue at and the hidden state to continue with (a new
-    /// value: the executor owns it from then on).</returns>
+    /// <returns>Null to run the block; else the block to continue at and the hidden state to continue with (the
+    /// hook's own value, which must stay alive until the pass ends; a buffer the hook reuses every step is fine).</returns>
     BlockJump? BeforeBlock(int block, OrtValue hidden, OrtValue preHidden, DeviceTensorOps ops);
 
     /// <summary>What this step did when the hook jumped (the mode recorded in the trace); null when every block ran.</summary>
@@ -31,5 +31,5 @@ public interface IBlockHook : IDisposable
     IReadOnlyDictionary<string, double> Metrics { get; }
 }
 
-/// <summary>Continue a pass at <paramref name="Block"/> (the block count = <c>post</c>) with <paramref name="Hidden"/>, which the executor then owns.</summary>
+/// <summary>Continue a pass at <paramref name="Block"/> (the block count = <c>post</c>) with <paramref name="Hidden"/>, which the hook keeps owning.</summary>
 public readonly record struct BlockJump(int Block, OrtValue Hidden);

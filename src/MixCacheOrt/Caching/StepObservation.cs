@@ -14,7 +14,7 @@ namespace MixCacheOrt.Caching;
 /// </remarks>
 public sealed class StepObservation
 {
-    private readonly IStepOutputs outputs;
+    private IStepOutputs outputs;
     private double? outputDistance;
     private double? cfgDistance;
     private double? fullDistance;
@@ -38,15 +38,22 @@ public sealed class StepObservation
     {
     }
 
-    public int Step { get; }
+    public int Step { get; private set; }
 
-    public CacheDecision Decision { get; }
+    public CacheDecision Decision { get; private set; }
 
     /// <summary>Current and previous conditional outputs of candidate blocks computed at this step.</summary>
     public IBlockOutputReader BlockOutputs { get; }
 
     /// <summary>Named values the policy wants in the trace (D and P values, N, …).</summary>
-    public Dictionary<string, double> Metrics { get; }
+    public Dictionary<string, double> Metrics { get; private set; }
+
+    /// <summary>Makes this object the observation of another step (the pipeline reuses one per generation).</summary>
+    internal void Reset(int step, CacheDecision decision, IStepOutputs stepOutputs, Dictionary<string, double> metrics)
+    {
+        (this.Step, this.Decision, this.outputs, this.Metrics) = (step, decision, stepOutputs, metrics);
+        (this.outputDistance, this.cfgDistance, this.fullDistance) = (null, null, null);
+    }
 
     /// <summary>Relative L1 distance of this step's guided output from the previous step's (NaN at step 0).</summary>
     public double OutputDistance => this.outputDistance ??= this.outputs.OutputDistance();
@@ -123,7 +130,7 @@ internal sealed class HostStepOutputs(float[] output, float[]? previous, float[]
 public interface IBlockOutputReader
 {
     /// <summary>Blocks whose conditional output was computed at this step.</summary>
-    IReadOnlyCollection<int> Computed { get; }
+    IReadOnlyList<int> Computed { get; }
 
     /// <summary>Conditional output of <paramref name="block"/> at this step (host copy).</summary>
     ReadOnlySpan<float> Current(int block);

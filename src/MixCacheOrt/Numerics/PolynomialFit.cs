@@ -29,9 +29,9 @@ public static class PolynomialFit
     {
         ArgumentNullException.ThrowIfNull(coefficients);
         double y = 0;
-        foreach (double c in coefficients)
+        for (int i = 0; i < coefficients.Count; i++) // indexed: no enumerator allocated per call (TeaCache calls it every step)
         {
-            y = (y * x) + c;
+            y = (y * x) + coefficients[i];
         }
 
         return y;

@@ -29,11 +29,16 @@ public sealed class DenoiserExecutor : IDisposable
     private readonly string hiddenIn;
     private readonly string hiddenOut;
     private readonly string[] preOutputs;
-    private readonly string[][] blockShared; // per block: its inputs besides the hidden state, all outputs of pre
-    private readonly string[] postShared;
+    private readonly (string Name, int PreOutput)[][] blockShared; // per block: its inputs besides the hidden state, all outputs of pre
+    private readonly (string Name, int PreOutput)[] postShared;
+    private readonly int preHiddenIndex;
+    private readonly BatchBuffers[] buffers;
+    private readonly Dictionary<InferenceSession, OrtIoBinding> oneOff = [];
+    private readonly Dictionary<StageKey, OrtIoBinding> preparedStages = [];
+    private readonly HashSet<StageKey> seenStages = [];
+    private bool oneOffInUse;
     private float[] latentBatch = [];
     private OrtValue? latentBoth; // the device latent repeated to both CFG branches, reused every pass
-    private readonly float[][] timesteps = [new float[1], new float[2]];
     private readonly Dictionary<(float Timestep, string Output), float[]> timeEmbeddings = [];
 
     public DenoiserExecutor(ModelPackage package, RunOptions? runOptions = null)
@@ -50,10 +55,25 @@ public sealed class DenoiserExecutor : IDisposable
         this.preOutputs = [.. package.Pre.OutputNames];
         this.blockShared = [.. this.blockSessions.Select((b, i) => this.SharedInputs(b, $"block_{i:D2}"))];
         this.postShared = this.SharedInputs(package.Post, "post");
+        this.preHiddenIndex = Array.IndexOf(this.preOutputs, "hidden");
+        if (this.preHiddenIndex < 0)
+        {
+            throw new ModelPackageException($"pre does not output 'hidden' (outputs: {string.Join(", ", this.preOutputs)}); re-export the package");
+        }
+
         this.pre = package.Pre.CreateIoBinding();
         this.blocks = [.. package.Blocks.Select(b => b.CreateIoBinding())];
         this.post = package.Post.CreateIoBinding();
+        this.oneOff[this.preSession] = this.pre;
+        for (int i = 0; i < this.blocks.Length; i++)
+        {
+            this.oneOff[this.blockSessions[i]] = this.blocks[i];
+        }
+
+        this.oneOff[this.postSession] = this.post;
         this.Ops = new DeviceTensorOps(package.Settings, this.Transfers);
+        int rowSize = package.Manifest.Geometry.LatentElementCount;
+        this.buffers = [new BatchBuffers(1, rowSize, this.Ops), new BatchBuffers(2, rowSize, this.Ops)];
     }
 
     public ModelPackage Package { get; }
@@ -67,18 +87,61 @@ public sealed class DenoiserExecutor : IDisposable
     internal DeviceTensorOps Ops { get; }
 
     /// <summary>
-    /// One denoiser pass over <paramref name="request"/>'s batch.
+    /// One denoiser pass over <paramref name="request"/>'s batch, with results the caller owns (tools, tests).
     /// </summary>
     /// <returns>The velocity of every batch row and the captured block outputs on the activation device (owned by the caller), and timings.</returns>
     public DenoiserOutput Run(DenoiserRequest request)
+    {
+        DenoiserOutput view = this.RunInPlace(request);
+        OrtValue? velocity = null, residual = null;
+        var captured = new Dictionary<int, OrtValue>();
+        try
+        {
+            this.Ops.Copy(view.Velocity, ref velocity);
+            foreach ((int index, OrtValue value) in view.Captured)
+            {
+                OrtValue? copy = null;
+                this.Ops.Copy(value, ref copy);
+                captured[index] = copy!;
+            }
+
+            if (view.Residual is { } r)
+            {
+                this.Ops.Copy(r, ref residual);
+            }
+        }
+        catch
+        {
+            velocity?.Dispose();
+            residual?.Dispose();
+            foreach (OrtValue v in captured.Values)
+            {
+                v.Dispose();
+            }
+
+            throw;
+        }
+
+        return new DenoiserOutput(velocity!, view.Batch, view.RowSize, this.Ops, captured, view.Timings, view.BlocksRun, owns: true) { Residual = residual };
+    }
+
+    /// <summary>
+    /// One pass into the executor's own buffers (the pipeline's path): the velocity, captured block outputs and the
+    /// residual are views valid until the next pass of the same batch size, and the returned object is reused too.
+    /// Every buffer (pre's outputs, two hidden states that alternate between blocks, captures, the velocity) is
+    /// allocated at the first pass of each batch size, and the bindings of values that recur are prepared once, so a
+    /// pass after the first binds nothing and allocates no managed memory.
+    /// </summary>
+    internal DenoiserOutput RunInPlace(DenoiserRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         int batch = request.Batch;
         ModelGeometry g = this.Package.Manifest.Geometry;
         int latentSize = g.LatentElementCount;
-        if (request.LatentValue is { } device ? device.ElementCount() != latentSize : request.Latent.Length != latentSize)
+        long given = request.LatentValue is { } device ? Elements(this.Ops.ShapeOf(device)) : request.Latent.Length;
+        if (given != latentSize)
         {
-            throw new ArgumentException($"latent must have {latentSize} elements, got {(request.LatentValue is { } v ? v.ElementCount() : request.Latent.Length)}", nameof(request));
+            throw new ArgumentException($"latent must have {latentSize} elements, got {given}", nameof(request));
         }
 
         if (batch is not (1 or 2))
@@ -102,152 +165,262 @@ public sealed class DenoiserExecutor : IDisposable
             first = this.BlockCount;
         }
 
+        BatchBuffers buffers = this.buffers[batch - 1];
+        buffers.Output.Reset();
         long start = Stopwatch.GetTimestamp();
-        var captured = new Dictionary<int, OrtValue>();
-        OrtOutputs? preOut = null;
-        OrtValue? hidden = null;
-        OrtValue? residual = null;
-        bool ownsHidden = false;
-        try
         {
-            // pre: latent (replicated per branch) + timestep + text context -> hidden, e, e0, context
-            float[] t = this.timesteps[batch - 1];
-            Array.Fill(t, request.Timestep);
-            this.Transfers.AddHostToDevice(sizeof(float) * (long)t.Length);
+            // pre: latent (replicated per branch) + timestep + text context -> hidden, e, e0, context, ...
+            Array.Fill(buffers.Timesteps, request.Timestep);
+            this.Transfers.AddHostToDevice(sizeof(float) * (long)batch);
             using (OrtValue? hostLatent = request.LatentValue is null ? this.HostLatent(request.Latent, batch) : null)
-            using (OrtValue timestep = OrtValues.Tensor(t, batch))
             {
                 OrtValue latent = hostLatent ?? this.DeviceLatent(request.LatentValue!, batch);
-                this.pre.BindInput("latent", latent);
-                this.pre.BindInput("timestep", timestep);
-                this.pre.BindInput("context_raw", request.Context);
-                foreach (string name in this.preOutputs)
-                {
-                    this.pre.BindOutputToDevice(name, this.activations);
-                }
-
-                preOut = OrtOutputs.Run(this.preSession, this.pre, this.runOptions);
-                this.pre.ClearBoundInputs();
+                this.RunPre(buffers, latent, request.Context);
             }
 
             long afterPre = Stopwatch.GetTimestamp();
-            hidden = first == 0 ? preOut["hidden"] : request.ResumeHidden!;
+            OrtValue preHidden = buffers.PreOutput(this.preHiddenIndex);
+            OrtValue hidden = first == 0 ? preHidden : request.ResumeHidden!;
             if (request.SkipBlocksResidual is { } skip)
             {
                 // Residual cache (TeaCache-style): the block stack is replaced by the residual it added last time.
-                hidden = this.Ops.Add(preOut["hidden"], skip);
-                ownsHidden = true;
+                this.Ops.Add(preHidden, skip, ref buffers.SkipHidden);
+                hidden = buffers.SkipHidden!;
             }
 
             int blocksRun = 0;
             for (int i = first; i < this.BlockCount; i++)
             {
-                if (request.Hook?.BeforeBlock(i, hidden, preOut["hidden"], this.Ops) is { } jump)
+                if (request.Hook?.BeforeBlock(i, hidden, preHidden, this.Ops) is { } jump)
                 {
-                    if (ownsHidden && !captured.ContainsValue(hidden))
-                    {
-                        hidden.Dispose();
-                    }
-
-                    (hidden, ownsHidden) = (jump.Hidden, true);
                     if (jump.Block < i || jump.Block > this.BlockCount)
                     {
                         throw new InvalidOperationException($"a block hook jumped from block {i} to {jump.Block}; it may only skip ahead, up to {this.BlockCount} (post)");
                     }
 
+                    hidden = jump.Hidden;
                     i = jump.Block - 1;
                     continue;
                 }
 
                 blocksRun++;
-                OrtIoBinding block = this.blocks[i];
-                block.BindInput(this.hiddenIn, hidden);
-                foreach (string name in this.blockShared[i])
-                {
-                    block.BindInput(name, preOut[name]); // e0, context, and whatever else every block reads (RoPE tables, masks)
-                }
-
-                block.BindOutputToDevice(this.hiddenOut, this.activations);
-                OrtValue next;
-                using (OrtOutputs outputs = OrtOutputs.Run(this.blockSessions[i], block, this.runOptions))
-                {
-                    next = outputs.Take(0);
-                }
-
-                block.ClearBoundInputs();
-                if (ownsHidden && !captured.ContainsValue(hidden))
-                {
-                    hidden.Dispose();
-                }
-
-                hidden = next;
-                ownsHidden = true;
+                hidden = this.RunBlock(buffers, i, hidden);
                 if (request.Capture.Contains(i))
                 {
-                    captured[i] = next;
+                    // The hidden buffers alternate, so a kept output is copied out before block i + 2 overwrites it.
+                    OrtValue? kept = buffers.Captures.GetValueOrDefault(i);
+                    this.Ops.Copy(hidden, ref kept);
+                    buffers.Captures[i] = kept!;
+                    buffers.Output.Captured[i] = kept!;
                 }
             }
 
-            if (request.Hook?.BeforeBlock(this.BlockCount, hidden, preOut["hidden"], this.Ops) is { } last)
+            if (request.Hook?.BeforeBlock(this.BlockCount, hidden, preHidden, this.Ops) is { } last)
             {
-                if (ownsHidden && !captured.ContainsValue(hidden))
-                {
-                    hidden.Dispose();
-                }
-
-                (hidden, ownsHidden) = (last.Hidden, true);
+                hidden = last.Hidden;
             }
 
             if (request.CaptureResidual)
             {
-                residual = this.Ops.Subtract(hidden, preOut["hidden"]);
+                this.Ops.Subtract(hidden, preHidden, ref buffers.Residual);
+                buffers.Output.Residual = buffers.Residual;
             }
 
             long afterBlocks = Stopwatch.GetTimestamp();
-            this.post.BindInput(this.hiddenIn, hidden);
-            foreach (string name in this.postShared)
-            {
-                this.post.BindInput(name, preOut[name]);
-            }
-
-            this.post.BindOutputToDevice("velocity", this.activations);
-            OrtValue velocity;
-            using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
-            {
-                velocity = outputs.Take(0);
-            }
-
-            this.post.ClearBoundInputs();
+            this.RunPost(buffers, hidden);
             long end = Stopwatch.GetTimestamp();
-            var result = new DenoiserOutput(velocity, batch, latentSize, this.Ops, captured, new PassTimings(
-                Stopwatch.GetElapsedTime(start, afterPre), Stopwatch.GetElapsedTime(afterPre, afterBlocks), Stopwatch.GetElapsedTime(afterBlocks, end)),
-                blocksRun)
-            {
-                Residual = residual,
-            };
-            ownsHidden &= !captured.ContainsValue(hidden); // the last block's output, when captured, now belongs to the result
-            captured = null!;
-            residual = null;
-            return result;
+            buffers.Output.Set(buffers.Velocity!, new PassTimings(
+                Stopwatch.GetElapsedTime(start, afterPre), Stopwatch.GetElapsedTime(afterPre, afterBlocks), Stopwatch.GetElapsedTime(afterBlocks, end)), blocksRun);
+            return buffers.Output;
         }
-        finally
+    }
+
+    private static long Elements(long[] shape)
+    {
+        long n = 1;
+        foreach (long d in shape)
         {
-            if (captured is not null)
+            n *= d;
+        }
+
+        return n;
+    }
+
+    /// <summary>Runs <c>pre</c> into the batch's persistent outputs (allocated at the first pass).</summary>
+    private void RunPre(BatchBuffers buffers, OrtValue latent, OrtValue context)
+    {
+        if (buffers.PreOutputs is { } outputs)
+        {
+            OrtIoBinding binding = this.StageBinding(new StageKey(-1, buffers.Batch, latent, context), this.preSession, out bool prepared);
+            if (!prepared)
             {
-                foreach (OrtValue v in captured.Values)
+                binding.BindInput("latent", latent);
+                binding.BindInput("timestep", buffers.TimestepValue);
+                binding.BindInput("context_raw", context);
+                for (int o = 0; o < this.preOutputs.Length; o++)
                 {
-                    v.Dispose();
+                    binding.BindOutput(this.preOutputs[o], outputs[o]);
                 }
             }
 
-            if (ownsHidden && hidden is not null && (captured is null || !captured.ContainsValue(hidden)))
+            this.preSession.RunWithBinding(this.runOptions ?? OrtOutputs.DefaultRunOptions, binding);
+            this.EndStage(binding, prepared);
+            return;
+        }
+
+        buffers.PreOutputs = this.RunFirstPre(buffers, latent, context);
+    }
+
+    /// <summary>The first pass of a batch size: pre allocates its outputs, which the batch keeps.</summary>
+    private OrtValue[] RunFirstPre(BatchBuffers buffers, OrtValue latent, OrtValue context)
+    {
+        this.pre.BindInput("latent", latent);
+        this.pre.BindInput("timestep", buffers.TimestepValue);
+        this.pre.BindInput("context_raw", context);
+        foreach (string name in this.preOutputs)
+        {
+            this.pre.BindOutputToDevice(name, this.activations);
+        }
+
+        using OrtOutputs first = OrtOutputs.Run(this.preSession, this.pre, this.runOptions);
+        this.pre.ClearBoundInputs();
+        return [.. this.preOutputs.Select(first.Take)];
+    }
+
+    /// <summary>Runs block <paramref name="i"/> on <paramref name="hidden"/> into the hidden buffer it does not read; returns that buffer.</summary>
+    private OrtValue RunBlock(BatchBuffers buffers, int i, OrtValue hidden)
+    {
+        ref OrtValue? target = ref ReferenceEquals(hidden, buffers.HiddenA) ? ref buffers.HiddenB : ref buffers.HiddenA;
+        InferenceSession session = this.blockSessions[i];
+        if (target is null)
+        {
+            OrtIoBinding block = this.blocks[i];
+            block.BindInput(this.hiddenIn, hidden);
+            foreach ((string name, int index) in this.blockShared[i])
             {
-                hidden.Dispose();
+                block.BindInput(name, buffers.PreOutput(index)); // e0, context, and whatever else every block reads (RoPE tables, masks)
             }
 
-            residual?.Dispose();
-            preOut?.Dispose();
+            block.BindOutputToDevice(this.hiddenOut, this.activations);
+            using (OrtOutputs outputs = OrtOutputs.Run(session, block, this.runOptions))
+            {
+                target = outputs.Take(0);
+            }
+
+            block.ClearBoundInputs();
+            return target;
         }
+
+        OrtIoBinding binding = this.StageBinding(new StageKey(i, buffers.Batch, hidden, target), session, out bool prepared);
+        if (!prepared)
+        {
+            binding.BindInput(this.hiddenIn, hidden);
+            foreach ((string name, int index) in this.blockShared[i])
+            {
+                binding.BindInput(name, buffers.PreOutput(index));
+            }
+
+            binding.BindOutput(this.hiddenOut, target);
+        }
+
+        session.RunWithBinding(this.runOptions ?? OrtOutputs.DefaultRunOptions, binding);
+        this.EndStage(binding, prepared);
+        return target;
+    }
+
+    /// <summary>Runs <c>post</c> on <paramref name="hidden"/> into the batch's velocity buffer.</summary>
+    private void RunPost(BatchBuffers buffers, OrtValue hidden)
+    {
+        if (buffers.Velocity is null)
+        {
+            this.post.BindInput(this.hiddenIn, hidden);
+            foreach ((string name, int index) in this.postShared)
+            {
+                this.post.BindInput(name, buffers.PreOutput(index));
+            }
+
+            this.post.BindOutputToDevice("velocity", this.activations);
+            using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
+            {
+                buffers.Velocity = outputs.Take(0);
+            }
+
+            this.post.ClearBoundInputs();
+            return;
+        }
+
+        OrtIoBinding binding = this.StageBinding(new StageKey(this.BlockCount, buffers.Batch, hidden, null), this.postSession, out bool prepared);
+        if (!prepared)
+        {
+            binding.BindInput(this.hiddenIn, hidden);
+            foreach ((string name, int index) in this.postShared)
+            {
+                binding.BindInput(name, buffers.PreOutput(index));
+            }
+
+            binding.BindOutput("velocity", buffers.Velocity);
+        }
+
+        this.postSession.RunWithBinding(this.runOptions ?? OrtOutputs.DefaultRunOptions, binding);
+        this.EndStage(binding, prepared);
+    }
+
+    /// <summary>
+    /// The binding of a stage for these values: prepared (already bound, kept) when they met before, else the stage's
+    /// one-off binding, to bind now and clear after the run (values that never recur, such as a hook's hidden state,
+    /// are not kept alive by a prepared binding).
+    /// </summary>
+    private OrtIoBinding StageBinding(StageKey key, InferenceSession session, out bool prepared)
+    {
+        if (this.preparedStages.TryGetValue(key, out OrtIoBinding? binding))
+        {
+            prepared = true;
+            return binding;
+        }
+
+        prepared = false;
+        if (this.seenStages.Count >= 4096)
+        {
+            this.ReleasePreparedBindings();
+        }
+
+        if (this.seenStages.Add(key))
+        {
+            this.oneOffInUse = true;
+            return this.oneOff[session];
+        }
+
+        binding = session.CreateIoBinding();
+        this.preparedStages[key] = binding;
+        return binding;
+    }
+
+    /// <summary>After a stage's run: a one-off binding lets go of its values.</summary>
+    private void EndStage(OrtIoBinding binding, bool prepared)
+    {
+        if (!prepared && this.oneOffInUse)
+        {
+            binding.ClearBoundInputs();
+            binding.ClearBoundOutputs();
+        }
+
+        this.oneOffInUse = false;
+    }
+
+    /// <summary>
+    /// Disposes the bindings prepared for the values of past passes (a prepared binding keeps its values' buffers
+    /// alive) and those of <see cref="Ops"/>. The pipeline calls it at the end of every generation.
+    /// </summary>
+    internal void ReleasePreparedBindings()
+    {
+        foreach (OrtIoBinding b in this.preparedStages.Values)
+        {
+            b.Dispose();
+        }
+
+        this.preparedStages.Clear();
+        this.seenStages.Clear();
+        this.Ops.ReleasePreparedBindings();
     }
 
     /// <summary>A host latent replicated to every batch row, bound from pinned host memory (counted: it crosses to the device).</summary>
@@ -321,7 +494,7 @@ public sealed class DenoiserExecutor : IDisposable
     }
 
     /// <summary>A stage's inputs besides the hidden state; each must be an output of <c>pre</c>, which computes everything shared.</summary>
-    private string[] SharedInputs(InferenceSession session, string graph)
+    private (string Name, int PreOutput)[] SharedInputs(InferenceSession session, string graph)
     {
         string[] shared = [.. session.InputNames.Where(n => n != this.hiddenIn)];
         foreach (string name in shared.Where(n => !this.preOutputs.Contains(n)))
@@ -330,7 +503,7 @@ public sealed class DenoiserExecutor : IDisposable
                 $"{graph} reads '{name}', which pre does not produce (pre outputs: {string.Join(", ", this.preOutputs)}); re-partition the model so pre computes every tensor the blocks and post share");
         }
 
-        return shared;
+        return [.. shared.Select(n => (n, Array.IndexOf(this.preOutputs, n)))];
     }
 
     public void Dispose()
@@ -342,46 +515,52 @@ public sealed class DenoiserExecutor : IDisposable
         }
 
         this.post.Dispose();
+        this.ReleasePreparedBindings();
+        foreach (BatchBuffers b in this.buffers)
+        {
+            b.Dispose();
+        }
+
         this.latentBoth?.Dispose();
         this.Ops.Dispose();
     }
 }
 
-/// <summary>Input of one <see cref="DenoiserExecutor.Run"/> pass.</summary>
+/// <summary>Input of one <see cref="DenoiserExecutor.Run"/> pass (settable, so a caller running many passes can reuse one).</summary>
 public sealed class DenoiserRequest
 {
     /// <summary>The current latent [C, F, H, W] on the host (one sample; replicated to every batch row; crosses to the device every pass). Tools and tests.</summary>
-    public ReadOnlyMemory<float> Latent { get; init; }
+    public ReadOnlyMemory<float> Latent { get; set; }
 
     /// <summary>The current latent [1, C, F, H, W] on the activation device (the pipeline's; takes precedence over <see cref="Latent"/>); not owned by the pass.</summary>
-    public OrtValue? LatentValue { get; init; }
+    public OrtValue? LatentValue { get; set; }
 
     /// <summary>Model timestep (σ · timestep scale).</summary>
-    public required float Timestep { get; init; }
+    public required float Timestep { get; set; }
 
     /// <summary>Raw text context [Batch, text_len, text_dim] on the activation device: rows (cond, uncond) or (cond).</summary>
-    public required OrtValue Context { get; init; }
+    public required OrtValue Context { get; set; }
 
     /// <summary>2 = conditional and unconditional branches, 1 = conditional only.</summary>
-    public required int Batch { get; init; }
+    public required int Batch { get; set; }
 
     /// <summary>Block cache: skip blocks 0..i and start from <see cref="ResumeHidden"/> (the output of block i).</summary>
-    public int? ResumeAfterBlock { get; init; }
+    public int? ResumeAfterBlock { get; set; }
 
     /// <summary>Hidden state [Batch, tokens, dim] to inject after <see cref="ResumeAfterBlock"/>; not owned by the pass.</summary>
-    public OrtValue? ResumeHidden { get; init; }
+    public OrtValue? ResumeHidden { get; set; }
 
     /// <summary>Blocks whose outputs the pass returns (owned by the caller).</summary>
-    public IReadOnlySet<int> Capture { get; init; } = new HashSet<int>();
+    public IReadOnlySet<int> Capture { get; set; } = new HashSet<int>();
 
     /// <summary>Residual cache: run no block; the hidden state entering <c>post</c> is <c>pre</c>'s hidden + this [Batch, tokens, dim]; not owned by the pass.</summary>
-    public OrtValue? SkipBlocksResidual { get; init; }
+    public OrtValue? SkipBlocksResidual { get; set; }
 
     /// <summary>Called before every block and before <c>post</c>; may skip ahead with its own hidden state (<see cref="Caching.IBlockHook"/>). Not owned by the pass.</summary>
-    public Caching.IBlockHook? Hook { get; init; }
+    public Caching.IBlockHook? Hook { get; set; }
 
     /// <summary>Return what the blocks added to the hidden state (last block output − <c>pre</c>'s hidden) as <see cref="DenoiserOutput.Residual"/>.</summary>
-    public bool CaptureResidual { get; init; }
+    public bool CaptureResidual { get; set; }
 }
 
 /// <summary>Time spent in the three stages of a pass.</summary>
@@ -390,77 +569,70 @@ public readonly record struct PassTimings(TimeSpan Pre, TimeSpan Blocks, TimeSpa
     public TimeSpan Total => this.Pre + this.Blocks + this.Post;
 }
 
-/// <summary>Result of a pass: the velocity of every batch row and captured block outputs on the activation device (disposed with this object).</summary>
+/// <summary>
+/// Result of a pass: the velocity of every batch row and captured block outputs on the activation device. From
+/// <see cref="DenoiserExecutor.Run"/> the caller owns it (disposing it disposes the values); the pipeline's in-place
+/// passes return views of the executor's buffers, valid until the next pass of the same batch size.
+/// </summary>
 public sealed class DenoiserOutput : IDisposable
 {
-    private readonly int rowSize;
     private readonly DeviceTensorOps ops;
+    private readonly bool owns;
     private float[]? host;
 
-    internal DenoiserOutput(OrtValue velocity, int batch, int rowSize, DeviceTensorOps ops, Dictionary<int, OrtValue> captured, PassTimings timings, int blocksRun)
+    internal DenoiserOutput(OrtValue velocity, int batch, int rowSize, DeviceTensorOps ops, Dictionary<int, OrtValue> captured, PassTimings timings, int blocksRun,
+        bool owns)
     {
         this.Velocity = velocity;
         this.Batch = batch;
-        this.rowSize = rowSize;
+        this.RowSize = rowSize;
         this.ops = ops;
         this.Captured = captured;
         this.Timings = timings;
         this.BlocksRun = blocksRun;
+        this.owns = owns;
     }
 
-    /// <summary>The model output of every batch row, [Batch, C, F, H, W], on the activation device (owned by this object until <see cref="TakeVelocity"/>).</summary>
-    public OrtValue Velocity { get; }
-
-    private bool velocityTaken;
-
-    /// <summary>Takes ownership of <see cref="Velocity"/> (it stays readable through this object).</summary>
-    public OrtValue TakeVelocity()
+    /// <summary>A reusable view for in-place passes (filled by <see cref="Set"/>).</summary>
+    internal DenoiserOutput(int batch, int rowSize, DeviceTensorOps ops)
+        : this(null!, batch, rowSize, ops, [], default, 0, owns: false)
     {
-        this.velocityTaken = true;
-        return this.Velocity;
     }
+
+    /// <summary>The model output of every batch row, [Batch, C, F, H, W], on the activation device.</summary>
+    public OrtValue Velocity { get; private set; }
 
     public int Batch { get; }
 
-    public PassTimings Timings { get; }
+    internal int RowSize { get; }
+
+    public PassTimings Timings { get; private set; }
 
     /// <summary>Transformer blocks this pass executed (for the compute accounting of caching).</summary>
-    public int BlocksRun { get; }
+    public int BlocksRun { get; private set; }
 
-    /// <summary>What the blocks added to the hidden state, when requested ([Batch, tokens, dim]; take ownership with <see cref="TakeResidual"/>).</summary>
+    /// <summary>What the blocks added to the hidden state, when requested ([Batch, tokens, dim]).</summary>
     public OrtValue? Residual { get; internal set; }
-
-    /// <summary>Takes ownership of <see cref="Residual"/>.</summary>
-    public OrtValue TakeResidual()
-    {
-        OrtValue v = this.Residual ?? throw new InvalidOperationException("the pass did not capture its residual");
-        this.Residual = null;
-        return v;
-    }
 
     /// <summary>Captured block outputs by block index ([Batch, tokens, dim], on the activation device).</summary>
     public Dictionary<int, OrtValue> Captured { get; }
 
     /// <summary>Velocity of the conditional branch (row 0), copied to the host at first read (counted; tools and tests).</summary>
-    public ReadOnlySpan<float> Conditional => this.Host().AsSpan(0, this.rowSize);
+    public ReadOnlySpan<float> Conditional => this.Host().AsSpan(0, this.RowSize);
 
     /// <summary>Velocity of the unconditional branch (row 1), copied to the host at first read; only for batch-2 passes.</summary>
     public ReadOnlySpan<float> Unconditional => this.Batch == 2
-        ? this.Host().AsSpan(this.rowSize, this.rowSize)
+        ? this.Host().AsSpan(this.RowSize, this.RowSize)
         : throw new InvalidOperationException("this pass ran the conditional branch only");
 
-    private float[] Host() => this.host ??= this.ops.ToHost(this.Velocity);
-
-    /// <summary>Takes ownership of captured block <paramref name="index"/>'s output.</summary>
-    public OrtValue TakeCaptured(int index)
-    {
-        OrtValue v = this.Captured[index];
-        this.Captured.Remove(index);
-        return v;
-    }
-
+    /// <summary>Disposes the values when the caller owns them (<see cref="DenoiserExecutor.Run"/>); views need no disposal.</summary>
     public void Dispose()
     {
+        if (!this.owns)
+        {
+            return;
+        }
+
         foreach (OrtValue v in this.Captured.Values)
         {
             v.Dispose();
@@ -469,9 +641,82 @@ public sealed class DenoiserOutput : IDisposable
         this.Captured.Clear();
         this.Residual?.Dispose();
         this.Residual = null;
-        if (!this.velocityTaken)
+        this.Velocity.Dispose();
+    }
+
+    internal void Reset()
+    {
+        this.Captured.Clear();
+        this.Residual = null;
+        this.host = null;
+    }
+
+    internal void Set(OrtValue velocity, PassTimings timings, int blocksRun)
+    {
+        this.Velocity = velocity;
+        this.Timings = timings;
+        this.BlocksRun = blocksRun;
+    }
+
+    private float[] Host() => this.host ??= this.ops.ToHost(this.Velocity);
+}
+
+/// <summary>What a pass at one batch size keeps between passes: inputs it binds and every buffer it writes.</summary>
+internal sealed class BatchBuffers : IDisposable
+{
+    public OrtValue? HiddenA;
+    public OrtValue? HiddenB;
+    public OrtValue? SkipHidden;
+    public OrtValue? Residual;
+    public OrtValue? Velocity;
+
+    public BatchBuffers(int batch, int rowSize, DeviceTensorOps ops)
+    {
+        this.Batch = batch;
+        this.Timesteps = new float[batch];
+        this.TimestepValue = OrtValues.Tensor(this.Timesteps, batch);
+        this.Output = new DenoiserOutput(batch, rowSize, ops);
+    }
+
+    public int Batch { get; }
+
+    /// <summary>The timestep of every row (host memory, bound as it is: only these floats cross per pass).</summary>
+    public float[] Timesteps { get; }
+
+    public OrtValue TimestepValue { get; }
+
+    /// <summary>pre's outputs in its output order, allocated at the first pass.</summary>
+    public OrtValue[]? PreOutputs { get; set; }
+
+    /// <summary>Copies of captured block outputs (the hidden buffers alternate), by block index.</summary>
+    public Dictionary<int, OrtValue> Captures { get; } = [];
+
+    public DenoiserOutput Output { get; }
+
+    public OrtValue PreOutput(int index) => this.PreOutputs![index];
+
+    public void Dispose()
+    {
+        foreach (OrtValue v in this.PreOutputs ?? [])
         {
-            this.Velocity.Dispose();
+            v.Dispose();
         }
+
+        foreach (OrtValue v in this.Captures.Values)
+        {
+            v.Dispose();
+        }
+
+        foreach (OrtValue? v in (OrtValue?[])[this.HiddenA, this.HiddenB, this.SkipHidden, this.Residual, this.Velocity])
+        {
+            v?.Dispose();
+        }
+
+        this.TimestepValue.Dispose();
+        (this.PreOutputs, this.HiddenA, this.HiddenB, this.SkipHidden, this.Residual, this.Velocity) = (null, null, null, null, null, null);
+        this.Captures.Clear();
     }
 }
+
+/// <summary>The values one stage of a pass was bound to (reference identity): stage −1 = pre, 0…L−1 = blocks, L = post.</summary>
+internal readonly record struct StageKey(int Stage, int Batch, OrtValue? A, OrtValue? B);

@@ -47,7 +47,9 @@ public sealed class DeviceTensorOps : IDisposable
     private readonly float[] result = new float[1];
     private readonly OrtValue resultValue; // host memory: where reductions put their scalar
     private readonly Dictionary<BindingKey, OrtIoBinding> prepared = [];
-    private readonly HashSet<BindingKey> seen = []; // values bound once: prepared at their second meeting
+    private readonly HashSet<BindingKey> seen = [];
+    private readonly Dictionary<OrtValue, long[]> shapes = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<OrtValue, long> sizes = new(ReferenceEqualityComparer.Instance); // values bound once: prepared at their second meeting
     private static readonly string[] TermNames = ["t0", "t1", "t2", "t3", "t4", "t5"];
     private const int MaxPreparedBindings = 512;
 
@@ -121,7 +123,7 @@ public sealed class DeviceTensorOps : IDisposable
     public void SliceBatch(OrtValue value, int first, int count, ref OrtValue? destination)
     {
         ArgumentNullException.ThrowIfNull(value);
-        InferenceSession session = Lookup(this.slicers, value.Rank());
+        InferenceSession session = Lookup(this.slicers, this.RankOf(value));
         this.range[0] = first;
         this.range[1] = first + count;
         this.Transfers.AddHostToDevice(2 * sizeof(long));
@@ -131,8 +133,14 @@ public sealed class DeviceTensorOps : IDisposable
     /// <summary><paramref name="a"/> + <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
     public OrtValue Add(OrtValue a, OrtValue b) => this.Binary(this.adder, a, b);
 
+    /// <summary><paramref name="a"/> + <paramref name="b"/> (rank 3, equal shapes) into <paramref name="destination"/>.</summary>
+    public void Add(OrtValue a, OrtValue b, ref OrtValue? destination) => this.Run(this.adder, [("a", a), ("b", b)], "y", ref destination);
+
     /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
     public OrtValue Subtract(OrtValue a, OrtValue b) => this.Binary(this.subtractor, a, b);
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) into <paramref name="destination"/>.</summary>
+    public void Subtract(OrtValue a, OrtValue b, ref OrtValue? destination) => this.Run(this.subtractor, [("a", a), ("b", b)], "y", ref destination);
 
     /// <summary>
     /// <paramref name="latest"/> + (<paramref name="latest"/> − <paramref name="older"/>) · <paramref name="scale"/> (rank 3,
@@ -141,11 +149,17 @@ public sealed class DeviceTensorOps : IDisposable
     /// </summary>
     public OrtValue Extrapolate(OrtValue latest, OrtValue older, float scale)
     {
+        OrtValue? result = null;
+        this.Extrapolate(latest, older, scale, ref result);
+        return result!;
+    }
+
+    /// <summary>The forecast of <see cref="Extrapolate(OrtValue, OrtValue, float)"/> into <paramref name="destination"/>.</summary>
+    public void Extrapolate(OrtValue latest, OrtValue older, float scale, ref OrtValue? destination)
+    {
         ArgumentNullException.ThrowIfNull(latest);
         ArgumentNullException.ThrowIfNull(older);
-        OrtValue? result = null;
-        this.Run(this.extrapolator, [("a", latest), ("b", older), ("s", this.Scalar(scale))], "y", ref result);
-        return result!;
+        this.Run(this.extrapolator, [("a", latest), ("b", older), ("s", this.Scalar(scale))], "y", ref destination);
     }
 
     /// <summary>
@@ -161,9 +175,9 @@ public sealed class DeviceTensorOps : IDisposable
         }
 
         int n = terms.Length <= 2 ? 2 : terms.Length <= 4 ? 4 : 6;
-        InferenceSession session = this.combiners.TryGetValue((terms[0].Value.Rank(), n), out InferenceSession? s)
+        InferenceSession session = this.combiners.TryGetValue((this.RankOf(terms[0].Value), n), out InferenceSession? s)
             ? s
-            : throw new NotSupportedException($"device tensor ops support ranks {string.Join(", ", SupportedRanks)}, not {terms[0].Value.Rank()}");
+            : throw new NotSupportedException($"device tensor ops support ranks {string.Join(", ", SupportedRanks)}, not {this.RankOf(terms[0].Value)}");
         (float[] host, OrtValue value) = this.weights[n];
         Span<(string Name, OrtValue Value)> inputs = [("t0", value), ("t1", value), ("t2", value), ("t3", value), ("t4", value), ("t5", value), ("s", value)];
         for (int i = 0; i < n; i++)
@@ -188,7 +202,7 @@ public sealed class DeviceTensorOps : IDisposable
     public void Copy(OrtValue source, ref OrtValue? destination)
     {
         ArgumentNullException.ThrowIfNull(source);
-        this.Run(Lookup(this.copiers, source.Rank()), [("x", source)], "y", ref destination);
+        this.Run(Lookup(this.copiers, this.RankOf(source)), [("x", source)], "y", ref destination);
     }
 
     /// <summary>
@@ -266,7 +280,7 @@ public sealed class DeviceTensorOps : IDisposable
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return this.RunScalar(Lookup(this.distances, a.Rank()), [("a", a), ("b", b)]);
+        return this.RunScalar(Lookup(this.distances, this.RankOf(a)), [("a", a), ("b", b)]);
     }
 
     /// <summary>
@@ -301,7 +315,7 @@ public sealed class DeviceTensorOps : IDisposable
             return;
         }
 
-        InferenceSession session = Lookup(this.hostCopiers, value.Rank());
+        InferenceSession session = Lookup(this.hostCopiers, this.RankOf(value));
         using OrtIoBinding binding = session.CreateIoBinding();
         binding.BindInput("x", value);
         binding.BindOutputToDevice("y", OrtDevices.Cpu);
@@ -317,6 +331,43 @@ public sealed class DeviceTensorOps : IDisposable
         return host;
     }
 
+    /// <summary>The shape of <paramref name="value"/>, remembered per value (reading it from ORT allocates; buffers recur every step).</summary>
+    internal long[] ShapeOf(OrtValue value)
+    {
+        if (!this.shapes.TryGetValue(value, out long[]? shape))
+        {
+            if (this.shapes.Count >= 4 * MaxPreparedBindings)
+            {
+                this.shapes.Clear();
+        this.sizes.Clear();
+            }
+
+            shape = value.Shape();
+            this.shapes[value] = shape;
+        }
+
+        return shape;
+    }
+
+    internal int RankOf(OrtValue value) => this.ShapeOf(value).Length;
+
+    /// <summary>The size of <paramref name="value"/>'s buffer in bytes, remembered per value like <see cref="ShapeOf"/>.</summary>
+    internal long BytesOf(OrtValue value)
+    {
+        if (!this.sizes.TryGetValue(value, out long bytes))
+        {
+            if (this.sizes.Count >= 4 * MaxPreparedBindings)
+            {
+                this.sizes.Clear();
+            }
+
+            bytes = value.GetTensorSizeInBytes();
+            this.sizes[value] = bytes;
+        }
+
+        return bytes;
+    }
+
     /// <summary>
     /// Disposes the bindings prepared for the values of past calls. The pipeline calls it when a generation ends: a
     /// prepared binding keeps its values' buffers alive.
@@ -330,6 +381,8 @@ public sealed class DeviceTensorOps : IDisposable
 
         this.prepared.Clear();
         this.seen.Clear();
+        this.shapes.Clear();
+        this.sizes.Clear();
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Ort;
@@ -21,9 +22,14 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     private readonly bool history;
     private readonly bool fullOutputs;
     private readonly Dictionary<int, int> blockSteps = [];
-    private readonly Dictionary<int, (OrtValue Value, int Step)> olderBlocks = [];
-    private (OrtValue? Value, int Step) olderResidual = (null, -1);
+    private readonly Dictionary<int, (OrtValue Value, int Step)> previousBlocks = []; // the value each store replaced, in the buffer the next store reuses
+    private readonly HashSet<int> pending = []; // blocks whose previous value is readable this step
+    private OrtValue? residual;
+    private OrtValue? olderResidual;
+    private int olderResidualStep = -1;
     private int residualStep = -1;
+    private OrtValue? forecastResidual; // scratch
+    private OrtValue? forecastBlock; // scratch
     private readonly OrtValue? lowBandBasis;
     private readonly float lowBandScale;
     private OrtValue? fullOutput;
@@ -38,12 +44,10 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     private int olderCfgDeltaStep = -1;
     private int storeStep = -1;
     private readonly Dictionary<int, OrtValue> blocks = [];
-    private readonly Dictionary<int, OrtValue> branchBlocks = []; // both CFG branches (batch 2), for BranchBlockReuse
+    private readonly Dictionary<int, OrtValue?> branchBlocks = []; // both CFG branches (batch 2), for BranchBlockReuse
     private readonly HashSet<int> cachedBlocks = []; // the keys of blocks, kept so availability checks do not allocate
     private readonly Dictionary<int, HostMirror> mirrors = []; // host copies for distance observers, reused every step
-    private readonly HashSet<int> computed = [];
-    private Dictionary<int, OrtValue> pending = [];
-    private readonly Dictionary<int, int> pendingSteps = [];
+    private readonly List<int> computed = []; // a list: policies index it, no enumerator per step
     private float[]? residualHost;
     private bool residualHostValid;
 
@@ -70,19 +74,39 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     public IReadOnlySet<int> CachedBlocks => this.cachedBlocks;
 
     /// <summary>What the block stack added at the last full step, both branches [2, tokens, dim].</summary>
-    public OrtValue? Residual { get; private set; }
+    public OrtValue? Residual => this.residual;
 
-    public IReadOnlyCollection<int> Computed => this.computed;
+    public IReadOnlyList<int> Computed => this.computed;
 
     /// <summary>
     /// Bytes held by cached tensors (block outputs, residuals, Δcfg and its low band, the last output and the last full
     /// outputs, forecast scratch): the extra memory caching costs.
     /// </summary>
-    public long BytesHeld =>
-        this.blocks.Values.Sum(v => v.GetTensorSizeInBytes()) + this.branchBlocks.Values.Sum(v => v.GetTensorSizeInBytes()) + Size(this.Residual)
-        + this.olderBlocks.Values.Sum(v => v.Value.GetTensorSizeInBytes()) + Size(this.olderResidual.Value)
-        + Size(this.cfgDelta) + Size(this.olderCfgDelta) + Size(this.lowBand) + Size(this.deltaEstimate) + Size(this.LastOutput)
-        + Size(this.fullOutput) + Size(this.olderFullOutput);
+    public long BytesHeld
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (OrtValue v in this.blocks.Values)
+            {
+                bytes += this.Size(v);
+            }
+
+            foreach (OrtValue? v in this.branchBlocks.Values)
+            {
+                bytes += this.Size(v);
+            }
+
+            foreach ((OrtValue v, int _) in this.previousBlocks.Values)
+            {
+                bytes += this.Size(v);
+            }
+
+            return bytes + this.Size(this.residual) + this.Size(this.olderResidual) + this.Size(this.forecastResidual) + this.Size(this.forecastBlock)
+                + this.Size(this.cfgDelta) + this.Size(this.olderCfgDelta) + this.Size(this.lowBand) + this.Size(this.deltaEstimate) + this.Size(this.LastOutput)
+                + this.Size(this.fullOutput) + this.Size(this.olderFullOutput);
+        }
+    }
 
     public CacheAvailability Availability => new(this.LastOutput is not null, this.cfgDelta is not null, this.CachedBlocks, this.Residual is not null);
 
@@ -110,41 +134,50 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         return this.residualHost;
     }
 
-    /// <summary>Replaces the cached residual computed at <paramref name="step"/> (takes ownership).</summary>
-    public void SetResidual(OrtValue residual, int step)
+    /// <summary>Keeps a copy of the residual computed at <paramref name="step"/> (with history, the previous one becomes the older value).</summary>
+    public void SetResidual(OrtValue value, int step)
     {
         this.residualHostValid = false;
-        if (this.history && this.Residual is not null)
+        if (this.history && this.residual is not null)
         {
-            this.olderResidual.Value?.Dispose();
-            this.olderResidual = (this.Residual, this.residualStep);
-        }
-        else
-        {
-            this.Residual?.Dispose();
+            (this.residual, this.olderResidual) = (this.olderResidual, this.residual);
+            this.olderResidualStep = this.residualStep;
         }
 
-        this.Residual = residual;
+        this.ops.Copy(value, ref this.residual);
         this.residualStep = step;
     }
 
     /// <summary>
-    /// The residual to inject at <paramref name="step"/>: forecast from the last two (a new value the caller owns), or
-    /// null when only one exists (then <see cref="Residual"/> is reused).
+    /// The residual to inject at <paramref name="step"/>: forecast from the last two (a scratch buffer valid until the
+    /// next call), or null when only one exists (then <see cref="Residual"/> is reused).
     /// </summary>
-    public OrtValue? ForecastResidual(int step) =>
-        this.olderResidual.Value is { } older && Numerics.Forecast.Scale(step, this.residualStep, this.olderResidual.Step) is float scale and not 0f
-            ? this.ops.Extrapolate(this.Residual!, older, scale)
-            : null;
+    public OrtValue? ForecastResidual(int step)
+    {
+        if (this.olderResidual is not { } older || Numerics.Forecast.Scale(step, this.residualStep, this.olderResidualStep) is not (float scale and not 0f))
+        {
+            return null;
+        }
+
+        this.ops.Extrapolate(this.residual!, older, scale, ref this.forecastResidual);
+        return this.forecastResidual;
+    }
 
     /// <summary>
-    /// The conditional output of <paramref name="block"/> to resume from at <paramref name="step"/>: forecast from its
-    /// last two computations (a new value the caller owns), or null when only one exists (then <see cref="Block"/>).
+    /// The conditional output of <paramref name="block"/> to resume from at <paramref name="step"/>: with history, forecast
+    /// from its last two computations (a scratch buffer valid until the next call), or null (then <see cref="Block"/>).
     /// </summary>
-    public OrtValue? ForecastBlock(int block, int step) =>
-        this.olderBlocks.TryGetValue(block, out var older) && Numerics.Forecast.Scale(step, this.blockSteps[block], older.Step) is float scale and not 0f
-            ? this.ops.Extrapolate(this.blocks[block], older.Value, scale)
-            : null;
+    public OrtValue? ForecastBlock(int block, int step)
+    {
+        if (!this.history || !this.previousBlocks.TryGetValue(block, out var older)
+            || Numerics.Forecast.Scale(step, this.blockSteps[block], older.Step) is not (float scale and not 0f))
+        {
+            return null;
+        }
+
+        this.ops.Extrapolate(this.blocks[block], older.Value, scale, ref this.forecastBlock);
+        return this.forecastBlock;
+    }
 
     /// <summary>Keeps a device copy of the guided output of full step <paramref name="step"/> (and the one before it).</summary>
     public void RecordFullOutput(int step, OrtValue output)
@@ -243,15 +276,11 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         return delta;
     }
 
-    /// <summary>Keeps both branches of a batch-2 block output (takes ownership), replacing the previous one.</summary>
+    /// <summary>Keeps a copy of both branches of a batch-2 block output, replacing the previous one.</summary>
     public void SetBranchBlock(int index, OrtValue value)
     {
-        if (this.branchBlocks.Remove(index, out OrtValue? old))
-        {
-            old.Dispose();
-        }
-
-        this.branchBlocks[index] = value;
+        ref OrtValue? kept = ref CollectionsMarshal.GetValueRefOrAddDefault(this.branchBlocks, index, out _);
+        this.ops.Copy(value, ref kept);
     }
 
     /// <summary>Starts step <paramref name="step"/>: block outputs of the previous step become "previous".</summary>
@@ -266,23 +295,29 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     }
 
     /// <summary>
-    /// Takes the captured block outputs of a pass and keeps their conditional rows (batch row 0); the old values stay readable as
-    /// <see cref="Previous"/> until <see cref="BeginStep"/>.
+    /// Keeps copies of the conditional rows (batch row 0) of a pass's captured block outputs. The value each replaces
+    /// stays readable as <see cref="Previous"/> until <see cref="BeginStep"/> (with history, as the older value of
+    /// forecasts until the next store); its buffer takes the store after that, so a block keeps two buffers.
     /// </summary>
     public void StoreBlocks(Dictionary<int, OrtValue> captured, int batch)
     {
         foreach ((int index, OrtValue value) in captured)
         {
-            OrtValue cond = value;
+            bool had = this.blocks.TryGetValue(index, out OrtValue? current);
+            OrtValue? target = this.previousBlocks.TryGetValue(index, out var previous) ? previous.Value : null;
             if (batch == 2)
             {
-                cond = this.ops.SliceBatch(value, 0, 1);
-                value.Dispose();
+                this.ops.SliceBatch(value, 0, 1, ref target);
+            }
+            else
+            {
+                this.ops.Copy(value, ref target);
             }
 
-            if (this.blocks.Remove(index, out OrtValue? old))
+            if (had)
             {
-                this.pending[index] = old;
+                this.previousBlocks[index] = (current!, this.blockSteps[index]);
+                this.pending.Add(index);
             }
 
             if (this.mirrors.TryGetValue(index, out HostMirror? mirror))
@@ -290,18 +325,14 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
                 mirror.Replace(); // a host copy of the old value, if one was made, is now the copy of "previous"
             }
 
-            this.blocks[index] = cond;
-            if (this.blockSteps.TryGetValue(index, out int oldStep) && this.history && old is not null)
-            {
-                this.pendingSteps[index] = oldStep;
-            }
-
+            this.blocks[index] = target!;
             this.blockSteps[index] = this.storeStep;
             this.cachedBlocks.Add(index);
-            this.computed.Add(index);
+            if (!this.computed.Contains(index))
+            {
+                this.computed.Add(index);
+            }
         }
-
-        captured.Clear(); // ownership moved here
     }
 
     public ReadOnlySpan<float> Current(int block)
@@ -318,7 +349,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
     public ReadOnlySpan<float> Previous(int block)
     {
-        if (!this.pending.TryGetValue(block, out OrtValue? old))
+        if (!this.pending.Contains(block))
         {
             return [];
         }
@@ -326,7 +357,7 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
         HostMirror mirror = this.Mirror(block);
         if (!mirror.PreviousValid)
         {
-            mirror.Previous = CopyInto(mirror.Previous, old);
+            mirror.Previous = CopyInto(mirror.Previous, this.previousBlocks[block].Value);
             mirror.PreviousValid = true;
         }
 
@@ -334,36 +365,10 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
     }
 
     public double Distance(int block) =>
-        this.pending.TryGetValue(block, out OrtValue? old) && this.blocks.TryGetValue(block, out OrtValue? current)
-            ? this.ops.RelativeL1(current, old)
-            : double.NaN;
+        this.pending.Contains(block) ? this.ops.RelativeL1(this.blocks[block], this.previousBlocks[block].Value) : double.NaN;
 
-    /// <summary>
-    /// Releases the previous block outputs once the step's observers are done with them (with history they become
-    /// the older values of forecasts instead).
-    /// </summary>
-    public void EndStep()
-    {
-        foreach ((int index, OrtValue v) in this.pending)
-        {
-            if (this.pendingSteps.Remove(index, out int step))
-            {
-                if (this.olderBlocks.Remove(index, out var replaced))
-                {
-                    replaced.Value.Dispose();
-                }
-
-                this.olderBlocks[index] = (v, step);
-            }
-            else
-            {
-                v.Dispose();
-            }
-        }
-
-        this.pending = [];
-        this.pendingSteps.Clear();
-    }
+    /// <summary>Ends the step: previous block outputs are no longer readable as <see cref="Previous"/> (their buffers take the next stores).</summary>
+    public void EndStep() => this.pending.Clear();
 
     public void Dispose()
     {
@@ -375,35 +380,33 @@ internal sealed class FeatureCache : IDisposable, IBlockOutputReader
 
         this.blocks.Clear();
         this.cachedBlocks.Clear();
-        foreach (OrtValue v in this.branchBlocks.Values)
+        foreach (OrtValue? v in this.branchBlocks.Values)
         {
-            v.Dispose();
+            v?.Dispose();
         }
 
         this.branchBlocks.Clear();
-        foreach ((OrtValue v, int _) in this.olderBlocks.Values)
+        foreach ((OrtValue v, int _) in this.previousBlocks.Values)
         {
             v.Dispose();
         }
 
-        this.olderBlocks.Clear();
+        this.previousBlocks.Clear();
         this.blockSteps.Clear();
         this.mirrors.Clear();
-        this.Residual?.Dispose();
-        this.Residual = null;
-        this.olderResidual.Value?.Dispose();
-        this.olderResidual = (null, -1);
         this.residualHostValid = false;
-        foreach (OrtValue? v in (OrtValue?[])[this.cfgDelta, this.olderCfgDelta, this.lowBand, this.deltaEstimate, this.fullOutput, this.olderFullOutput])
+        foreach (OrtValue? v in (OrtValue?[])[this.cfgDelta, this.olderCfgDelta, this.lowBand, this.deltaEstimate, this.fullOutput, this.olderFullOutput,
+                     this.residual, this.olderResidual, this.forecastResidual, this.forecastBlock])
         {
             v?.Dispose();
         }
 
         (this.cfgDelta, this.olderCfgDelta, this.lowBand, this.deltaEstimate, this.fullOutput, this.olderFullOutput) = (null, null, null, null, null, null);
+        (this.residual, this.olderResidual, this.forecastResidual, this.forecastBlock) = (null, null, null, null);
         this.LastOutput = null;
     }
 
-    private static long Size(OrtValue? value) => value?.GetTensorSizeInBytes() ?? 0;
+    private long Size(OrtValue? value) => value is null ? 0 : this.ops.BytesOf(value);
 
     private HostMirror Mirror(int block)
     {

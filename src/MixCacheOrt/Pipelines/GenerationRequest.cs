@@ -24,4 +24,10 @@ public sealed record GenerationRequest
 
     /// <summary>Skip the decoder (latent only).</summary>
     public bool SkipDecode { get; init; }
+
+    /// <summary>
+    /// Keep a <see cref="StepTrace"/> per step (decision, timings, metrics, transfers) in the result (default). Off, the
+    /// result's trace is empty and a step allocates no managed memory for bookkeeping (long batches, benchmarks).
+    /// </summary>
+    public bool RecordTrace { get; init; } = true;
 }

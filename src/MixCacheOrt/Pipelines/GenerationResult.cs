@@ -85,4 +85,10 @@ public sealed record StepTrace
 
     /// <summary>Bytes read from ORT values into host memory during the step (<see cref="TransferCounter"/>).</summary>
     public long DeviceToHostBytes { get; init; }
+
+    /// <summary>
+    /// Managed bytes the generating thread allocated during the step's work (decision, mode, observation, sampler
+    /// update), not counting this record: 0 once a step's buffers and bindings exist, unless the policy allocates.
+    /// </summary>
+    public long AllocatedBytes { get; init; }
 }

@@ -65,7 +65,7 @@ public sealed class TextToVideoPipeline : IDisposable
         using OrtValue contextCond = this.executor.Ops.SliceBatch(contextBoth, 0, 1);
         TimeSpan textTime = Stopwatch.GetElapsedTime(start);
 
-        var trace = new List<StepTrace>(steps);
+        var trace = new List<StepTrace>(request.RecordTrace ? steps : 0);
         policy.Reset(steps, this.executor.BlockCount);
         CacheNeeds needs = policy.Needs;
         DeviceTensorOps ops = this.executor.Ops;
@@ -73,7 +73,13 @@ public sealed class TextToVideoPipeline : IDisposable
             lowBandBasis: (needs & CacheNeeds.LowBandCfgDelta) != 0 ? this.LowBandBasis() : null, lowBandScale: 1f / m.Geometry.PlaneSize,
             fullOutputs: (needs & CacheNeeds.LastFullOutput) != 0);
         using IBlockHook? hook = policy.CreateBlockHook(this.executor.BlockCount);
-        policy.SetTimesteps([.. Enumerable.Range(0, steps).Select(scheduler.Timestep)]);
+        float[] timesteps = new float[steps];
+        for (int k = 0; k < steps; k++)
+        {
+            timesteps[k] = scheduler.Timestep(k);
+        }
+
+        policy.SetTimesteps(timesteps);
         TimeSpan full = TimeSpan.Zero, cached = TimeSpan.Zero, overhead = TimeSpan.Zero;
         if ((needs & (CacheNeeds.TimeEmbedding | CacheNeeds.TimeProjection)) != 0)
         {
@@ -98,6 +104,11 @@ public sealed class TextToVideoPipeline : IDisposable
         };
         float[] latent;
         long peakBytes = 0;
+        bool record = request.RecordTrace;
+        var metrics = new Dictionary<string, double>(); // a new one after each recorded step (the trace keeps it), else reused
+        var outputs = new DeviceStepOutputs(ops);
+        var observation = new StepObservation(0, CacheDecision.Full, outputs, cache, metrics);
+        Func<float[]?> residualHost = cache.ResidualHost;
         long denoiseStart = Stopwatch.GetTimestamp();
         try
         {
@@ -105,6 +116,7 @@ public sealed class TextToVideoPipeline : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 long stepStart = Stopwatch.GetTimestamp();
+                long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
                 cache.BeginStep(k);
                 (CacheDecision decision, IStepModeRunner runner) = StepModeRunners.Resolve(policy.Decide(k, cache.Availability), cache, needs);
@@ -124,21 +136,28 @@ public sealed class TextToVideoPipeline : IDisposable
                 }
 
                 long observeStart = Stopwatch.GetTimestamp();
-                var metrics = new Dictionary<string, double>();
+
                 if (hook is not null && decision.Mode is StepMode.Full or StepMode.MiddleReuse)
                 {
-                    foreach ((string name, double value) in hook.Metrics)
+                    if (hook.Metrics is Dictionary<string, double> own)
                     {
-                        metrics[name] = value;
+                        foreach ((string name, double value) in own) // the struct enumerator: nothing allocated per step
+                        {
+                            metrics[name] = value;
+                        }
+                    }
+                    else
+                    {
+                        foreach ((string name, double value) in hook.Metrics)
+                        {
+                            metrics[name] = value;
+                        }
                     }
                 }
 
-                using (OrtValue? observed = ran.Observed)
-                {
-                    Func<float[]?>? residual = decision.Mode == StepMode.Full && cache.Residual is not null ? cache.ResidualHost : null;
-                    var outputs = new DeviceStepOutputs(ops, guided, cache.LastOutput, observed, cache.FullOutputBefore(k), residual);
-                    policy.Observe(new StepObservation(k, decision, outputs, cache, metrics));
-                }
+                outputs.Reset(guided, cache.LastOutput, ran.Observed, cache.FullOutputBefore(k), decision.Mode == StepMode.Full && cache.Residual is not null ? residualHost : null);
+                observation.Reset(k, decision, outputs, metrics);
+                policy.Observe(observation);
 
                 cache.EndStep();
                 cache.LastOutput = guided;
@@ -154,7 +173,14 @@ public sealed class TextToVideoPipeline : IDisposable
                     throw new NonFiniteLatentException(k, steps, guidance);
                 }
 
-                var record = new StepTrace
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                if (!record && onStep is null)
+                {
+                    metrics.Clear();
+                    continue;
+                }
+
+                var stepRecord = new StepTrace
                 {
                     Step = k,
                     Timestep = timestep,
@@ -166,9 +192,19 @@ public sealed class TextToVideoPipeline : IDisposable
                     Metrics = metrics,
                     HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
                     DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
+                    AllocatedBytes = allocated,
                 };
-                trace.Add(record);
-                onStep?.Invoke(record);
+                if (record)
+                {
+                    trace.Add(stepRecord);
+                    metrics = new Dictionary<string, double>(metrics.Count); // the record keeps this step's; sized so the next fills without growing
+                }
+                else
+                {
+                    metrics.Clear();
+                }
+
+                onStep?.Invoke(stepRecord);
             }
 
             latent = ops.ToHost(latentValue);
@@ -180,7 +216,7 @@ public sealed class TextToVideoPipeline : IDisposable
             guidedBuffers[0]?.Dispose();
             guidedBuffers[1]?.Dispose();
             context.ScratchDelta?.Dispose();
-            ops.ReleasePreparedBindings();
+            this.executor.ReleasePreparedBindings();
         }
 
         TimeSpan denoiseTime = Stopwatch.GetElapsedTime(denoiseStart);

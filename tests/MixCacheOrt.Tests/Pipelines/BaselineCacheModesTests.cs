@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using MixCacheOrt.Caching;
 using MixCacheOrt.Pipelines;
 using MixCacheOrt.Tests.TestUtilities;
@@ -16,7 +17,7 @@ public sealed class BaselineCacheModesTests : ShippedPipelineFixture
         using var context = prompts.Encode(["a red circle moving right", string.Empty]);
         float[] latent = SeededNoise.Create(3, this.Package.Manifest.Geometry.LatentElementCount);
         using DenoiserOutput full = executor.Run(new DenoiserRequest { Latent = latent, Timestep = 700f, Context = context, Batch = 2, CaptureResidual = true });
-        using var residual = full.TakeResidual();
+        OrtValue residual = full.Residual!;
         using DenoiserOutput skipped = executor.Run(new DenoiserRequest { Latent = latent, Timestep = 700f, Context = context, Batch = 2, SkipBlocksResidual = residual });
         Assert.That(skipped.BlocksRun, Is.Zero);
         Assert.That(MaxAbs(skipped.Conditional, full.Conditional), Is.LessThan(1e-5));

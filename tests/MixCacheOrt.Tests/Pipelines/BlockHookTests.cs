@@ -133,12 +133,14 @@ public sealed class BlockHookTests : ShippedPipelineFixture
             }
 
             this.Given = ops.ToHost(hidden);
-            return new BlockJump(to, OrtValues.Tensor(this.Given.ToArray(), hidden.Shape()));
+            this.returned?.Dispose();
+            this.returned = OrtValues.Tensor(this.Given.ToArray(), hidden.Shape());
+            return new BlockJump(to, this.returned);
         }
 
-        public void Dispose()
-        {
-        }
+        private OrtValue? returned; // the hook owns what it hands over
+
+        public void Dispose() => this.returned?.Dispose();
     }
 
     /// <summary>At one block, replaces the hidden state by a host computation on it and jumps to post.</summary>
@@ -152,11 +154,20 @@ public sealed class BlockHookTests : ShippedPipelineFixture
         {
         }
 
-        public BlockJump? BeforeBlock(int block, OrtValue hidden, OrtValue preHidden, DeviceTensorOps ops) =>
-            block == at ? new BlockJump(blockCount, OrtValues.Tensor(compute(ops.ToHost(hidden)), hidden.Shape())) : null;
+        private OrtValue? returned; // the hook owns what it hands over
 
-        public void Dispose()
+        public BlockJump? BeforeBlock(int block, OrtValue hidden, OrtValue preHidden, DeviceTensorOps ops)
         {
+            if (block != at)
+            {
+                return null;
+            }
+
+            this.returned?.Dispose();
+            this.returned = OrtValues.Tensor(compute(ops.ToHost(hidden)), hidden.Shape());
+            return new BlockJump(blockCount, this.returned);
         }
+
+        public void Dispose() => this.returned?.Dispose();
     }
 }

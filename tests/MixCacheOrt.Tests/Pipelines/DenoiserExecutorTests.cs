@@ -93,7 +93,7 @@ public sealed class DenoiserExecutorTests
         {
             Latent = latent, Timestep = 600f, Context = cond, Batch = 1, Capture = new HashSet<int> { block },
         });
-        using OrtValue hidden = full.TakeCaptured(block);
+        OrtValue hidden = full.Captured[block];
         using DenoiserOutput resumed = this.executor.Run(new DenoiserRequest
         {
             Latent = latent, Timestep = 600f, Context = cond, Batch = 1, ResumeAfterBlock = block, ResumeHidden = hidden,
@@ -101,7 +101,7 @@ public sealed class DenoiserExecutorTests
         Assert.That(resumed.BlocksRun, Is.EqualTo(this.package.Manifest.Blocks.Count - block - 1));
         Assert.That(MaxAbs(resumed.Conditional, full.Conditional), Is.LessThan(1e-5));
         Assert.That(hidden.Shape(), Is.EqualTo(new long[] { 1, this.package.Manifest.Geometry.Tokens, ModelPackage.HiddenDim(this.package.Manifest) }),
-            "an injected hidden state stays owned by the caller, alive");
+            "an injected hidden state stays the caller's, alive");
     }
 
     [Test]

@@ -72,8 +72,7 @@ public sealed class ForecastCacheModesTests : ShippedPipelineFixture
         float[] Residual(int k)
         {
             using DenoiserOutput pass = executor.Run(new DenoiserRequest { Latent = latents[k], Timestep = scheduler.Timestep(k), Context = both, Batch = 2, CaptureResidual = true });
-            using OrtValue value = pass.TakeResidual();
-            return value.ToArray<float>();
+            return pass.Residual!.ToArray<float>();
         }
 
         float[] r0 = Residual(0), r1 = Residual(1);

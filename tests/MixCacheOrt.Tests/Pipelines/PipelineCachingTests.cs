@@ -61,6 +61,46 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
         }
     }
 
+    [TestCase("step")]
+    [TestCase("cfg")]
+    [TestCase("block")]
+    [TestCase("residual")]
+    [TestCase("branch_block")]
+    [TestCase("forecast_step")]
+    [TestCase("forecast_cfg")]
+    [TestCase("forecast_block")]
+    [TestCase("forecast_residual")]
+    [TestCase("full")]
+    public void EveryModeAllocatesNothingOnceItsBuffersAndBindingsExist(string mode)
+    {
+        // Three full steps, then one mode for 20 steps. The first steps allocate (buffers, bindings prepared when values
+        // meet a second time); the last ten must allocate no managed memory at all. The policy allocates nothing.
+        CacheDecision decision = mode switch
+        {
+            "step" => CacheDecision.ReuseStep,
+            "cfg" => CacheDecision.ReuseCfg,
+            "block" => CacheDecision.ReuseBlock(6),
+            "residual" => CacheDecision.ReuseResidual,
+            "branch_block" => CacheDecision.ReuseBranchBlock(6),
+            "forecast_step" => CacheDecision.ReuseStep.Forecasting(),
+            "forecast_cfg" => CacheDecision.ReuseCfg.Forecasting(),
+            "forecast_block" => CacheDecision.ReuseBlock(6).Forecasting(),
+            "forecast_residual" => CacheDecision.ReuseResidual.Forecasting(),
+            _ => CacheDecision.Full,
+        };
+        CacheNeeds needs = CacheNeeds.Residual | CacheNeeds.Forecast | (mode == "branch_block" ? CacheNeeds.BranchBlocks : CacheNeeds.None);
+        var policy = new ScriptedCachePolicy([CacheDecision.Full, CacheDecision.Full, CacheDecision.Full, .. Enumerable.Repeat(decision, 20)], new HashSet<int> { 6 }, needs, record: false);
+        var request = new GenerationRequest { Prompt = "a red circle moving right", Seed = 1, Steps = 23, Guidance = Guidance, SkipDecode = true };
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        GenerationResult r = this.Pipeline.Generate(request, policy);
+        long total = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(r.Trace.Skip(3).Select(s => s.Decision.ToString()).Distinct(), Is.EqualTo(new[] { decision.ToString() }), "the mode ran");
+        Assert.That(r.Trace.TakeLast(10).Select(s => s.AllocatedBytes), Is.All.Zero);
+        Assert.That(r.Trace.Sum(s => s.AllocatedBytes), Is.InRange(1, total), "the per-step counts are part of what the thread allocated");
+    }
+
     [Test]
     public void MixCacheThresholdScale_IsASpeedDial()
     {

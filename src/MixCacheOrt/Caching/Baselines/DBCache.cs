@@ -80,13 +80,20 @@ public sealed class DBCachePolicy : ICachePolicy
     public IBlockHook CreateBlockHook(int blockCount) => new DBCacheHook(this.options, blockCount);
 }
 
-/// <summary>The state of one generation: R_Fn of the last step that ran the middle, and the residual the middle added then.</summary>
+/// <summary>
+/// The state of one generation: R_Fn of the last step that ran the middle, and the residual the middle added then, in
+/// device buffers allocated at the first step and reused (R_Fn of this step and of the last computed step swap roles).
+/// </summary>
 public sealed class DBCacheHook(DBCacheOptions options, int blockCount) : IBlockHook
 {
     private readonly Dictionary<string, double> metrics = [];
     private OrtValue? firstResidual; // R_Fn of the last step that ran the middle
     private OrtValue? pendingResidual; // R_Fn of this step, until the middle runs
     private OrtValue? middleResidual;
+    private OrtValue? stack; // scratch: what the blocks up to the middle's end added
+    private OrtValue? jumpHidden; // the hidden state a skipped middle continues with
+    private bool hasFirst;
+    private bool pending;
     private int step;
     private int consecutive;
     private bool skipped;
@@ -102,8 +109,7 @@ public sealed class DBCacheHook(DBCacheOptions options, int blockCount) : IBlock
         this.step = step;
         this.skipped = false;
         this.metrics.Clear();
-        this.pendingResidual?.Dispose();
-        this.pendingResidual = null;
+        this.pending = false;
     }
 
     public BlockJump? BeforeBlock(int block, OrtValue hidden, OrtValue preHidden, DeviceTensorOps ops)
@@ -111,29 +117,28 @@ public sealed class DBCacheHook(DBCacheOptions options, int blockCount) : IBlock
         ArgumentNullException.ThrowIfNull(ops);
         if (block == options.FirstBlocks)
         {
-            OrtValue residual = ops.Subtract(hidden, preHidden);
-            double change = this.firstResidual is null ? double.NaN : ops.RelativeL1(residual, this.firstResidual);
+            ops.Subtract(hidden, preHidden, ref this.pendingResidual);
+            double change = this.hasFirst ? ops.RelativeL1(this.pendingResidual!, this.firstResidual!) : double.NaN;
             this.metrics["residual_change"] = change;
             if (this.middleResidual is not null && DBCacheDecisions.SkipsMiddle(this.step, change, this.consecutive, options))
             {
-                residual.Dispose();
                 this.skipped = true;
                 this.consecutive++;
-                return new BlockJump(this.MiddleEnd, ops.Add(hidden, this.middleResidual));
+                ops.Add(hidden, this.middleResidual, ref this.jumpHidden);
+                return new BlockJump(this.MiddleEnd, this.jumpHidden!);
             }
 
-            this.pendingResidual = residual;
+            this.pending = true;
             this.consecutive = 0;
         }
-        else if (block == this.MiddleEnd && !this.skipped && this.pendingResidual is not null)
+        else if (block == this.MiddleEnd && !this.skipped && this.pending)
         {
             // The middle ran: what it added is H − H_0 − R_Fn.
-            using OrtValue stack = ops.Subtract(hidden, preHidden);
-            this.middleResidual?.Dispose();
-            this.middleResidual = ops.Subtract(stack, this.pendingResidual);
-            this.firstResidual?.Dispose();
-            this.firstResidual = this.pendingResidual;
-            this.pendingResidual = null;
+            ops.Subtract(hidden, preHidden, ref this.stack);
+            ops.Subtract(this.stack!, this.pendingResidual!, ref this.middleResidual);
+            (this.firstResidual, this.pendingResidual) = (this.pendingResidual, this.firstResidual);
+            this.hasFirst = true;
+            this.pending = false;
         }
 
         return null;
@@ -141,9 +146,12 @@ public sealed class DBCacheHook(DBCacheOptions options, int blockCount) : IBlock
 
     public void Dispose()
     {
-        this.firstResidual?.Dispose();
-        this.pendingResidual?.Dispose();
-        this.middleResidual?.Dispose();
-        (this.firstResidual, this.pendingResidual, this.middleResidual) = (null, null, null);
+        foreach (OrtValue? v in (OrtValue?[])[this.firstResidual, this.pendingResidual, this.middleResidual, this.stack, this.jumpHidden])
+        {
+            v?.Dispose();
+        }
+
+        (this.firstResidual, this.pendingResidual, this.middleResidual, this.stack, this.jumpHidden) = (null, null, null, null, null);
+        this.hasFirst = false;
     }
 }

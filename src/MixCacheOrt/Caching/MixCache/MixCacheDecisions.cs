@@ -21,9 +21,11 @@ public static class MixCacheDecisions
     /// </summary>
     public static CacheDecision? Choose(IReadOnlyList<ModeScore> candidates, CacheGranularities enabled, StepMode? previousMode, bool penalty)
     {
+        ArgumentNullException.ThrowIfNull(candidates);
         ModeScore? best = null;
-        foreach (ModeScore c in candidates)
+        for (int i = 0; i < candidates.Count; i++) // indexed: no enumerator to allocate every step
         {
+            ModeScore c = candidates[i];
             CacheGranularities g = GranularityOf(c.Decision.Mode);
             if ((enabled & g) == 0 || double.IsNaN(c.Score))
             {

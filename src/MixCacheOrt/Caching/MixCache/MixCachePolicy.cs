@@ -37,6 +37,10 @@ public sealed class MixCachePolicy : ICachePolicy
     private readonly MixCacheProfile profile;
     private readonly MixCacheOptions options;
     private readonly int[] candidates;
+    private readonly int[] candidatesDescending;
+    private readonly List<ModeScore> scores = [];
+    private readonly Dictionary<CacheDecision, string> scoreNames = [];
+    private readonly Dictionary<int, string> blockNames = [];
     private readonly Dictionary<int, double> blockDistance = [];
     private readonly Dictionary<int, int> blockComputedAt = [];
     private int steps;
@@ -66,6 +70,7 @@ public sealed class MixCachePolicy : ICachePolicy
         this.profile = s == 1 ? profile : profile with { Theta = profile.Theta * s, Delta1 = profile.Delta1 * s, Delta2 = profile.Delta2 * s };
         this.options = options;
         this.candidates = [.. options.BlockCandidates ?? defaultCandidates];
+        this.candidatesDescending = [.. this.candidates.OrderByDescending(b => b)];
         this.BlockCandidates = (options.Granularities & CacheGranularities.Block) != 0 ? this.candidates.ToHashSet() : new HashSet<int>();
     }
 
@@ -149,19 +154,20 @@ public sealed class MixCachePolicy : ICachePolicy
             this.MeasureFullStep(o);
         }
 
-        foreach (int b in o.BlockOutputs.Computed)
+        IReadOnlyList<int> computed = o.BlockOutputs.Computed;
+        for (int i = 0; i < computed.Count; i++) // indexed: no enumerator per step
         {
-            this.blockComputedAt[b] = o.Step;
+            this.blockComputedAt[computed[i]] = o.Step;
         }
 
         this.consecutiveStepReuses = o.Decision.Mode is StepMode.StepReuse or StepMode.ResidualReuse ? this.consecutiveStepReuses + 1 : 0;
         if (this.caching)
         {
-            IReadOnlyList<ModeScore> scores = this.Scores(o.Step + 1);
+            List<ModeScore> scores = this.Scores(o.Step + 1);
             this.next = MixCacheDecisions.Choose(scores, this.options.Granularities, o.Decision.Mode, this.options.Penalty) ?? CacheDecision.Full;
             foreach (ModeScore s in scores)
             {
-                o.Metrics[$"P_{s.Decision}"] = s.Score;
+                o.Metrics[MetricName(this.scoreNames, s.Decision, static d => $"P_{d}")] = s.Score;
             }
         }
 
@@ -169,7 +175,7 @@ public sealed class MixCachePolicy : ICachePolicy
         o.Metrics["D_cfg"] = this.cfgDistance;
         foreach ((int b, double d) in this.blockDistance)
         {
-            o.Metrics[string.Create(CultureInfo.InvariantCulture, $"D_block_{b}")] = d;
+            o.Metrics[MetricName(this.blockNames, b, static b => string.Create(CultureInfo.InvariantCulture, $"D_block_{b}"))] = d;
         }
 
         o.Metrics["N"] = this.interval;
@@ -195,8 +201,10 @@ public sealed class MixCachePolicy : ICachePolicy
             this.cfgDistance = cfg;
         }
 
-        foreach (int b in o.BlockOutputs.Computed)
+        IReadOnlyList<int> computed = o.BlockOutputs.Computed;
+        for (int i = 0; i < computed.Count; i++)
         {
+            int b = computed[i];
             if (this.blockComputedAt.TryGetValue(b, out int at) && o.Step > at && o.BlockOutputs.Distance(b) is double d && !double.IsNaN(d))
             {
                 this.blockDistance[b] = d / (o.Step - at);
@@ -252,16 +260,29 @@ public sealed class MixCachePolicy : ICachePolicy
         return MixCacheDecisions.BudgetInterval(this.spent, this.steps - step - 1, this.steps, target, cachedCost, this.MaxBudgetInterval);
     }
 
+    /// <summary>A trace metric's name, made once per key (names repeat every step).</summary>
+    private static string MetricName<TKey>(Dictionary<TKey, string> names, TKey key, Func<TKey, string> make)
+        where TKey : notnull
+    {
+        if (!names.TryGetValue(key, out string? name))
+        {
+            name = make(key);
+            names[key] = name;
+        }
+
+        return name;
+    }
+
+    /// <summary>The candidate modes' scores for <paramref name="step"/>, into a list reused every step.</summary>
     private List<ModeScore> Scores(int step)
     {
         bool cost = this.options.CostAware && this.blockCount > 0;
         double stepAge = this.options.AgeScaled ? 1 + this.consecutiveStepReuses : 1;
-        var scores = new List<ModeScore>
-        {
-            new(this.options.ResidualSteps ? CacheDecision.ReuseResidual : CacheDecision.ReuseStep, stepAge * this.stepDistance, this.profile.Impact.Step),
-            new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg, cost ? 0.5 : 1),
-        };
-        foreach (int b in this.candidates.OrderByDescending(b => b))
+        List<ModeScore> scores = this.scores;
+        scores.Clear();
+        scores.Add(new(this.options.ResidualSteps ? CacheDecision.ReuseResidual : CacheDecision.ReuseStep, stepAge * this.stepDistance, this.profile.Impact.Step));
+        scores.Add(new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg, cost ? 0.5 : 1));
+        foreach (int b in this.candidatesDescending)
         {
             double d = this.blockDistance.TryGetValue(b, out double v) ? v : double.NaN;
             if (this.options.AgeScaled && this.blockComputedAt.TryGetValue(b, out int at))

@@ -10,7 +10,7 @@ internal sealed class BranchBlockStep : IStepModeRunner
 
     public ModeResult Run(StepContext c, int step, float timestep, CacheDecision decision, ref OrtValue? guided)
     {
-        using DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, decision.Block, c.Cache.BranchBlock(decision.Block), capture: StepContext.NoBlocks);
+        DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, decision.Block, c.Cache.BranchBlock(decision.Block), capture: StepContext.NoBlocks);
         c.Ops.Guide(pass.Velocity, c.Guidance, ref guided, ref c.ScratchDelta);
         return new ModeResult(decision, null, 2 * pass.BlocksRun, RanModel: true); // estimates: observers see none
     }

@@ -17,11 +17,11 @@ internal sealed class ConditionalOnlyStep : IStepModeRunner
     {
         FeatureCache cache = c.Cache;
         int? resume = decision.Mode == StepMode.BlockReuse ? decision.Block : null;
-        using OrtValue? forecastHidden = decision.Forecast && resume is int b ? cache.ForecastBlock(b, step) : null;
-        using DenoiserOutput pass = c.Pass(timestep, c.ContextCond, resume, resume is int r ? forecastHidden ?? cache.Block(r) : null);
+        OrtValue? forecastHidden = decision.Forecast && resume is int b ? cache.ForecastBlock(b, step) : null;
+        DenoiserOutput pass = c.Pass(timestep, c.ContextCond, resume, resume is int r ? forecastHidden ?? cache.Block(r) : null);
         OrtValue delta = cache.CfgDeltaFor(step, decision.Forecast, decision.Forecast ? null : c.Policy.EstimateCfgDelta(step));
         c.Ops.GuideWithDelta(pass.Velocity, delta, c.Guidance, ref guided);
         cache.StoreBlocks(pass.Captured, 1);
-        return new ModeResult(decision, pass.TakeVelocity(), pass.BlocksRun, RanModel: true); // no real unconditional output to observe
+        return new ModeResult(decision, pass.Velocity, pass.BlocksRun, RanModel: true); // no real unconditional output to observe
     }
 }

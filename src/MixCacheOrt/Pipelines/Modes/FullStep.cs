@@ -16,7 +16,7 @@ internal sealed class FullStep : IStepModeRunner
     {
         FeatureCache cache = c.Cache;
         c.Hook?.BeginStep(step);
-        using DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, captureResidual: (c.Needs & CacheNeeds.Residual) != 0, hook: c.Hook);
+        DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, captureResidual: (c.Needs & CacheNeeds.Residual) != 0, hook: c.Hook);
         if (c.Hook?.Outcome is CacheDecision outcome)
         {
             c.Ops.Guide(pass.Velocity, c.Guidance, ref guided, ref c.ScratchDelta);
@@ -28,18 +28,21 @@ internal sealed class FullStep : IStepModeRunner
         cache.RecordFullOutput(step, guided!);
         if (pass.Residual is not null)
         {
-            cache.SetResidual(pass.TakeResidual(), step);
+            cache.SetResidual(pass.Residual, step);
         }
 
         if ((c.Needs & CacheNeeds.BranchBlocks) != 0)
         {
-            foreach (int index in pass.Captured.Keys.ToArray())
+            foreach ((int index, OrtValue value) in pass.Captured)
             {
-                cache.SetBranchBlock(index, pass.TakeCaptured(index));
+                cache.SetBranchBlock(index, value);
             }
         }
+        else
+        {
+            cache.StoreBlocks(pass.Captured, 2);
+        }
 
-        cache.StoreBlocks(pass.Captured, 2);
-        return new ModeResult(decision, pass.TakeVelocity(), 2 * pass.BlocksRun, RanModel: true);
+        return new ModeResult(decision, pass.Velocity, 2 * pass.BlocksRun, RanModel: true);
     }
 }

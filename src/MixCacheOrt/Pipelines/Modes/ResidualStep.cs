@@ -14,8 +14,8 @@ internal sealed class ResidualStep : IStepModeRunner
 
     public ModeResult Run(StepContext c, int step, float timestep, CacheDecision decision, ref OrtValue? guided)
     {
-        using OrtValue? forecast = decision.Forecast ? c.Cache.ForecastResidual(step) : null;
-        using DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, skipBlocksResidual: forecast ?? c.Cache.Residual, capture: StepContext.NoBlocks);
+        OrtValue? forecast = decision.Forecast ? c.Cache.ForecastResidual(step) : null;
+        DenoiserOutput pass = c.Pass(timestep, c.ContextBoth, skipBlocksResidual: forecast ?? c.Cache.Residual, capture: StepContext.NoBlocks);
         c.Ops.Guide(pass.Velocity, c.Guidance, ref guided, ref c.ScratchDelta);
         return new ModeResult(decision, null, 2 * pass.BlocksRun, RanModel: true); // estimates: observers see none
     }

@@ -24,8 +24,8 @@ internal interface IStepModeRunner
 /// <summary>What a mode computed: the decision as it ran, the model output observers may read, and the compute it took.</summary>
 /// <param name="Decision">The decision as it ran (a block hook may turn a full step into a partial one).</param>
 /// <param name="Observed">
-/// The model output of a real pass, owned by the caller: [2, …] (cond, uncond) when both branches ran in full,
-/// [1, …] (cond) for the conditional-only modes; null when the outputs are estimates.
+/// The model output of a real pass (the executor's buffer, valid until the next pass): [2, …] (cond, uncond) when both
+/// branches ran in full, [1, …] (cond) for the conditional-only modes; null when the outputs are estimates.
 /// </param>
 /// <param name="BlockEvaluations">Transformer block evaluations, both branches counted.</param>
 /// <param name="RanModel">Whether the model ran at all (for the compute time split).</param>
@@ -63,22 +63,28 @@ internal sealed class StepContext
     /// <summary>Where passes whose Δcfg is not kept write it (a device buffer reused every step; disposed by the pipeline).</summary>
     public OrtValue? ScratchDelta;
 
-    /// <summary>One pass of the executor; the batch follows the context (2 rows = both branches, 1 = conditional only).</summary>
+    /// <summary>
+    /// One in-place pass of the executor (its results are views valid until the next pass); the batch follows the
+    /// context (2 rows = both branches, 1 = conditional only).
+    /// </summary>
     public DenoiserOutput Pass(float timestep, OrtValue context, int? resumeAfter = null, OrtValue? resumeHidden = null, bool captureResidual = false,
-        IBlockHook? hook = null, OrtValue? skipBlocksResidual = null, IReadOnlySet<int>? capture = null) =>
-        this.Executor.Run(new DenoiserRequest
-        {
-            LatentValue = this.Latent,
-            Timestep = timestep,
-            Context = context,
-            Batch = (int)Ort.OrtValues.Shape(context)[0],
-            Capture = capture ?? this.Policy.BlockCandidates,
-            ResumeAfterBlock = resumeAfter,
-            ResumeHidden = resumeHidden,
-            CaptureResidual = captureResidual,
-            Hook = hook,
-            SkipBlocksResidual = skipBlocksResidual,
-        });
+        IBlockHook? hook = null, OrtValue? skipBlocksResidual = null, IReadOnlySet<int>? capture = null)
+    {
+        DenoiserRequest r = this.request;
+        r.LatentValue = this.Latent;
+        r.Timestep = timestep;
+        r.Context = context;
+        r.Batch = ReferenceEquals(context, this.ContextBoth) ? 2 : 1;
+        r.Capture = capture ?? this.Policy.BlockCandidates;
+        r.ResumeAfterBlock = resumeAfter;
+        r.ResumeHidden = resumeHidden;
+        r.CaptureResidual = captureResidual;
+        r.Hook = hook;
+        r.SkipBlocksResidual = skipBlocksResidual;
+        return this.Executor.RunInPlace(r);
+    }
+
+    private readonly DenoiserRequest request = new() { Timestep = 0, Context = null!, Batch = 0 }; // reused by every pass
 }
 
 /// <summary>The runner of every mode: adding a mechanism is one runner class and one line here.</summary>

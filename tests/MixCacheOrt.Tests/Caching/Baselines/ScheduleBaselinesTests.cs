@@ -81,7 +81,7 @@ public sealed class ScheduleBaselinesTests
     {
         public static readonly NoBlocks Instance = new();
 
-        public IReadOnlyCollection<int> Computed => [];
+        public IReadOnlyList<int> Computed => [];
 
         public ReadOnlySpan<float> Current(int block) => [];
 

@@ -322,7 +322,7 @@ public sealed class MixCachePolicyTests
     {
         private readonly Dictionary<int, (float[] Current, float[] Previous)> values = [];
 
-        public IReadOnlyCollection<int> Computed => this.values.Keys;
+        public IReadOnlyList<int> Computed => [.. this.values.Keys];
 
         public void Set(int block, float[] current, float[] previous) => this.values[block] = (current, previous);
 
