@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Host<->ORT traffic and step time per mode, from run.json's counters (TransferCounter): one 50-step generation of
-# "a red circle moving right", seed 42, per cache method. Prints a markdown table (RESULTS.md, "Host<->ORT traffic").
+# Host<->ORT traffic, managed allocation and step time per mode, from run.json's counters (TransferCounter, the
+# thread's allocated bytes): one 50-step generation of "a red circle moving right", seed 42, per cache method.
+# Prints a markdown table (RESULTS.md, "Host<->ORT traffic").
 #   benchmarks/traffic.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "| method | per mode: steps, mean step time, mean KB in/out per step | mean KB per step |"
-echo "|:--|:--|--:|"
+echo "| method | per mode: steps, mean step time, mean bytes in/out per step | mean bytes per step | steps allocating (of 50) |"
+echo "|:--|:--|--:|--:|"
 for m in none mixcache-eff mixcache:forecast=on teacache-0.1 fastercache blockdance taylorseer fbcache dbcache; do
   ./mixcache generate --prompt "a red circle moving right" --seed 42 --cache "$m" --threads 2 --json > "$tmp/run.json" 2> /dev/null
   /usr/bin/python3 - "$tmp/run.json" "$m" <<'PY'
@@ -14,10 +15,11 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 r = r[0] if isinstance(r, list) else r
 modes = r["cache_summary"]["per_mode"]
-cells = " · ".join(f"{k} {v['steps']}: {v['mean_ms']:.1f} ms, {v['mean_host_to_device_bytes'] / 1024:.1f}/{v['mean_device_to_host_bytes'] / 1024:.1f} KB"
+cells = " · ".join(f"{k} {v['steps']}: {v['mean_ms']:.1f} ms, {v['mean_host_to_device_bytes']:.0f}/{v['mean_device_to_host_bytes']:.0f} B"
                    for k, v in modes.items())
 steps = sum(v["steps"] for v in modes.values())
-total = sum(v["steps"] * (v["mean_host_to_device_bytes"] + v["mean_device_to_host_bytes"]) for v in modes.values()) / steps / 1024
-print(f"| {sys.argv[2]} | {cells} | {total:.1f} |")
+total = sum(v["steps"] * (v["mean_host_to_device_bytes"] + v["mean_device_to_host_bytes"]) for v in modes.values()) / steps
+allocating = sum(1 for s in r["per_step"] if s["allocated_bytes"] > 0)
+print(f"| {sys.argv[2]} | {cells} | {total:.0f} | {allocating} |")
 PY
 done
