@@ -122,11 +122,32 @@ def markdown(s):
         for method, modes in s["mode_times"].items():
             for mode, t in modes.items():
                 lines.append(f"| {method} | {mode} | {t['steps']} | {t['mean_ms']:.2f} |")
+    if s.get("acceptance"):
+        lines += ["", "## Issue #20 on this machine", ""] + [f"- {'holds' if a['holds'] else 'FAILS'}: {a['check']}" for a in s["acceptance"]]
     if s["threads"]:
         lines += ["", "## CPU threads (median of 3 generations)", "", "| threads | ms |", "|--:|--:|"]
         for t, v in s["threads"].items():
             lines.append(f"| {t} | {v['median_ms']:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def acceptance(s):
+    """Issue #20's GPU points, from this run: each cache's realised/ideal speedup >= 0.9, mixcache-eff >= 2.0x, and a
+    MixCache full step within 1.1x of a plain full step (per-mode step times of the modes-* generations)."""
+    checks = []
+    if s["eval"]:
+        for r in s["eval"]["methods"]:
+            if r["realised_over_ideal"] is not None and r["method"] != "none":
+                checks.append((f"{r['method']}: realised/ideal {r['realised_over_ideal']:.2f} >= 0.9", r["realised_over_ideal"] >= 0.9))
+            if r["method"] == "mixcache-eff":
+                checks.append((f"mixcache-eff: {r['mean_speedup']:.2f}x >= 2.0x", r["mean_speedup"] >= 2.0))
+    modes = s["mode_times"] or {}
+    plain = modes.get("none", {}).get("full")
+    for method, per_mode in modes.items():
+        if method.startswith("mixcache") and plain and "full" in per_mode:
+            ratio = per_mode["full"]["median_ms"] / plain["median_ms"]
+            checks.append((f"{method}: full step {ratio:.2f}x a plain full step (median) <= 1.1x", ratio <= 1.1))
+    return checks
 
 
 def main():
@@ -150,6 +171,7 @@ def main():
         "threads": threads_sweep(work),
         "peak_gpu_memory_mib": peak_memory(work),
     }
+    summary["acceptance"] = [{"check": c, "holds": ok} for c, ok in acceptance(summary)]
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     with open(os.path.join(args.out, "summary.md"), "w") as f:
