@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Size ladder: MixCacheOrt packages at Wan2.1 shapes with generated weights (for cost, never for quality).
 
-    /usr/bin/python3 exporters/ladder.py --config S|M|L|XL --grid small|mid|480p [--blocks K] [--seed N]
-                                         [--attention unfused|fused] --out PKG
+    /usr/bin/python3 exporters/ladder.py --config S|M|L|XL --grid small|low|mid|480p [--blocks K] [--seed N]
+                                         [--attention unfused|fused] [--dtype fp32|fp16] [--monolithic] --out PKG
 
 Writes text_encoder.onnx (stand-in: word ids -> embedding -> linear), pre.onnx, block_00..block_{K-1}.onnx,
 post.onnx (export.py's stages of tinywan/model.py's WanModel, Wan2.1's architecture), decoder.onnx (stand-in for
@@ -16,6 +16,23 @@ token dimension symbolic, and their RoPE tables are computed inside the graph fr
 Mod, one [3, head_dim/2] frequency matrix, Cos, Sin), so a 480p block graph holds no table of 32,760 rows and its
 tracing never runs 32,760-token attention. `--attention fused` emits self- and cross-attention as ONNX Runtime's
 com.microsoft MultiHeadAttention (query [B, S, hidden], key/value [B, L, hidden], num_heads).
+
+`--dtype fp16` (manifest: "precision": "fp16", weights.dtype "float16", name suffix -fp16) converts the traced float32
+pre, block and post graphs to float16 (`to_float16`; torch 1.13 cannot trace in half precision on a CPU): their weights
+and the activations between them (hidden, e, e0, context, hidden_out) are float16; pre keeps its float32 inputs
+(latent, timestep, context_raw) and casts inside, post returns float32 velocity. Inside, float32 is kept where float16
+would break: the sinusoidal timestep embedding and the RoPE angles with their Cos/Sin (until they meet a weight or a
+float16 value), and the q/k RMS norms (as Wan computes them); LayerNormalization (opset 17: float32 statistics),
+Softmax, the matmuls and MultiHeadAttention run in float16. The text encoder and decoder stand-ins stay float32. The
+graphs are checked against PyTorch in float32, before the conversion. The generated float16 weights are the float32
+package's (same seed) rounded to nearest, so an fp16 and an fp32 package of one seed compare directly.
+
+`--monolithic` also writes denoiser.onnx: pre -> block_00 .. block_{K-1} -> post composed into ONE graph (`compose_denoiser`:
+the saved graphs' nodes and initializers, renamed `<graph>/<name>`, wired output to input) with the chain's inputs
+(latent, timestep, context_raw) and output (velocity), for timing chained against monolithic execution. It has no
+weights file of its own: its initializers are external references into pre's, the blocks' and post's `.onnx.data`
+files (same offsets), so it costs no disk and regen_weights.py checks those references (manifest:
+graphs.denoiser.external_data_from lists the graphs; there is no graphs.denoiser.external_data).
 """
 from __future__ import annotations
 
@@ -60,10 +77,14 @@ WAN_BLOCKS = {"S": 12, "M": 12, "L": 30, "XL": 40}
 # Latent (F, H, W). 480p: 81 frames at 480x832 through Wan's VAE (stride 4 in time, causal: 1 + 80/4; 8 in space).
 # mid: 240x416, 25 frames (7 x 30 x 52 latent, 2,730 tokens): the largest grid whose L-width attention fits this project's
 # 24 GiB CPU machine comfortably (one fp32 attention matrix: 12 heads x 2,730^2 x 4 B = 358 MB per batch row).
-GRIDS = {"480p": (21, 60, 104), "mid": (7, 30, 52), "small": (3, 8, 8)}
+# low: 128x224, 17 frames (5 x 16 x 28 latent, 560 tokens): between small and mid on the tokens axis (cost_ladder.py).
+GRIDS = {"480p": (21, 60, 104), "mid": (7, 30, 52), "low": (5, 16, 28), "small": (3, 8, 8)}
 TRACE_GRID = (3, 8, 8)  # blocks are traced here (token dim symbolic), then their RoPE is rebuilt for the target grid
 VAE_STRIDE = (4, 8, 8)
 UNBATCHED = ("rope_cos", "rope_sin")  # block trace inputs without a batch dim
+DTYPES = {"fp32": "float32", "fp16": "float16"}  # --dtype -> the DiT graphs' weight and activation dtype
+# fp16: the graphs converted besides the blocks, and their float tensors that stay float32 (all others: float16).
+FLOAT32_IO = {"pre": ("latent", "timestep", "context_raw"), "post": ("velocity",)}
 FPS = 16
 # The stand-in tokenizer: a made-up word vocabulary (tiny-wan's words and a few more), so prompts encode.
 VOCAB = ["<pad>", "<unk>", "a", "an", "the", "of", "on", "in", "with", "and", "moving", "walking", "running", "flying",
@@ -234,6 +255,216 @@ def set_rope_grid(model: onnx.ModelProto, head_dim: int, token_grid) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Float16 (--dtype fp16): the traced float32 graph, converted
+# ---------------------------------------------------------------------------------------------
+_FLOATS = (TensorProto.FLOAT, TensorProto.FLOAT16)
+_INT64_OUT = {"Shape", "Size", "NonZero", "ArgMax", "ArgMin"}
+_BOOL_OUT = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf"}
+
+
+def _as_fp16(t: TensorProto, name: str) -> TensorProto:
+    return numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), name)
+
+
+def to_float16(model: onnx.ModelProto, weights: set[str], float32_io=(), keep_float32=lambda node: False) -> None:
+    """Converts a traced float32 graph to float16 in place: the `weights` initializers become float16, and so does
+    every float graph input/output not named in `float32_io` (the others keep float32, cast inside the graph).
+
+    A node computes in float32 when `keep_float32(node)` says so (an island: its outputs go back to float16 at their
+    readers), or when it reads no weight and all its float activation inputs derive from float32 graph inputs or
+    from integers without a weight or a float16 value on the way -- so pre's sinusoidal timestep embedding (angles up
+    to 1000 rad) and the in-graph RoPE (token positions -> angles -> Cos/Sin) stay float32 up to their first weight
+    or float16 partner; every other node computes in float16. Where a node reads a float value of the
+    other precision a Cast is inserted (one per value and precision); float constants (Constant nodes, non-weight
+    initializers) are converted instead, and a node's own float dtype attributes (Cast's `to`, ConstantOfShape's
+    `value`) follow its precision."""
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    consts = {n.output[0]: n for n in g.node if n.op_type == "Constant"}
+    dtype = {t.name: t.data_type for t in g.initializer}
+    for t in g.initializer:
+        if t.name in weights and t.data_type == TensorProto.FLOAT:
+            t.CopyFrom(_as_fp16(t, t.name))
+            dtype[t.name] = TensorProto.FLOAT16
+    for v in g.input:
+        tt = v.type.tensor_type
+        if tt.elem_type == TensorProto.FLOAT and v.name not in float32_io:
+            tt.elem_type = TensorProto.FLOAT16
+        dtype[v.name] = tt.elem_type
+
+    natural = {v.name for v in g.input if v.name in float32_io}  # float32 by origin: float32 inputs, integers
+    nodes, converted = [], {}  # converted: (value, precision) -> the name holding it in that precision
+
+    def convert(name: str, to: int) -> str:
+        key = (name, to)
+        if key not in converted:
+            new = f"{name}/{'fp16' if to == TensorProto.FLOAT16 else 'fp32'}"
+            if name in consts and to == TensorProto.FLOAT16:
+                nodes.append(helper.make_node("Constant", [], [new], name=new, value=_as_fp16(consts[name].attribute[0].t, new)))
+            elif name in inits and name not in weights and to == TensorProto.FLOAT16:
+                g.initializer.append(_as_fp16(inits[name], new))
+            else:
+                nodes.append(helper.make_node("Cast", [name], [new], name=new, to=to))
+            converted[key] = new
+            dtype[new] = to
+        return converted[key]
+
+    for node in g.node:
+        if node.op_type == "Constant":
+            nodes.append(node)
+            dtype[node.output[0]] = node.attribute[0].t.data_type
+            continue
+        activations = [x for x in node.input if x and dtype.get(x) in _FLOATS and x not in consts and
+                       (x not in inits or x in weights)]
+        reads_weight = any(x in weights for x in node.input)
+        inherits = not reads_weight and all(x in natural for x in activations)
+        if inherits:
+            natural.update(node.output)
+        prec = TensorProto.FLOAT if inherits or keep_float32(node) else TensorProto.FLOAT16
+        for i, x in enumerate(node.input):
+            if x and dtype.get(x) in _FLOATS and dtype[x] != prec:
+                node.input[i] = convert(x, prec)
+        for a in node.attribute:
+            if node.op_type == "Cast" and a.name == "to" and a.i in _FLOATS:
+                a.i = prec
+            elif node.op_type == "ConstantOfShape" and a.name == "value" and a.t.data_type in _FLOATS and a.t.data_type != prec:
+                a.t.CopyFrom(_as_fp16(a.t, a.t.name) if prec == TensorProto.FLOAT16 else numpy_helper.from_array(
+                    numpy_helper.to_array(a.t).astype(np.float32), a.t.name))
+        if node.op_type == "Cast":
+            out = next(a.i for a in node.attribute if a.name == "to")
+        elif node.op_type == "ConstantOfShape":
+            out = next((a.t.data_type for a in node.attribute if a.name == "value"), TensorProto.FLOAT)
+        elif node.op_type in _INT64_OUT:
+            out = TensorProto.INT64
+        elif node.op_type in _BOOL_OUT:
+            out = TensorProto.BOOL
+        else:
+            out = dtype.get(node.input[1 if node.op_type == "Where" else 0])
+            if out is None:
+                raise ValueError(f"to_float16: no dtype known for {node.op_type} {node.name}'s input")
+        for y in node.output:
+            dtype[y] = out
+        nodes.append(node)
+
+    for v in g.output:
+        tt = v.type.tensor_type
+        if tt.elem_type not in _FLOATS:
+            continue
+        want = TensorProto.FLOAT if v.name in float32_io else TensorProto.FLOAT16
+        tt.elem_type = want
+        if dtype[v.name] != want:  # rename the producer's output, cast it into the graph output
+            inner = f"{v.name}/{'fp16' if dtype[v.name] == TensorProto.FLOAT16 else 'fp32'}"
+            for n in nodes:
+                n.output[:] = [inner if y == v.name else y for y in n.output]
+                n.input[:] = [inner if x == v.name else x for x in n.input]
+            nodes.append(helper.make_node("Cast", [inner], [v.name], name=f"{v.name}/cast", to=want))
+
+    # Drop the float32 constants that only their float16 copies read now.
+    used = {x for n in nodes for x in n.input} | {v.name for v in g.output}
+    nodes = [n for n in nodes if n.op_type != "Constant" or n.output[0] in used]
+    keep = [t for t in g.initializer if t.name in used or t.name in weights]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    del g.value_info[:]
+
+
+def block_keeps_float32(node) -> bool:
+    """Float32 islands of a float16 block beyond those to_float16 finds itself: the q/k RMS norms (a square and a
+    mean over dim: Wan computes them in float32; in float16 |x| > 256 would overflow)."""
+    return "/norm_q/" in node.name or "/norm_k/" in node.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Monolithic denoiser (--monolithic): the saved stage graphs composed into one
+# ---------------------------------------------------------------------------------------------
+DENOISER_INPUTS = ("latent", "timestep", "context_raw")
+
+
+def compose_denoiser(pkg: str, blocks: int) -> onnx.ModelProto:
+    """pre -> block_00 .. block_{blocks-1} -> post of the package in `pkg`, as one graph with pre's inputs (latent,
+    timestep, context_raw) and post's output (velocity): the saved graphs' nodes (in order) and initializers, every
+    name prefixed `<graph>/`, each graph's inputs wired to the values the chain feeds them (a block: the previous
+    hidden_out, pre's e0 and context; post: the last hidden_out and pre's e). The graphs are read without their weights:
+    the initializers keep their external-data references (location, offset, length) into the stages' own
+    `<graph>.onnx.data`, so the composed graph computes with exactly the chain's weights and has no data file."""
+    def load(name):
+        return onnx.load(os.path.join(pkg, f"{name}.onnx"), load_external_data=False)
+
+    nodes, inits, opsets = [], [], {}
+
+    def add(gname: str, model: onnx.ModelProto, wiring: dict) -> dict:
+        """Appends one graph; `wiring` maps its input (and kept output) names to the composed graph's values.
+        Returns its outputs' names in the composed graph."""
+        g = model.graph
+        if model.functions or g.sparse_initializer:
+            raise ValueError(f"compose_denoiser: {gname} has local functions or sparse initializers")
+        for op in model.opset_import:
+            opsets[op.domain] = max(opsets.get(op.domain, 0), op.version)
+        missing = {i.name for i in g.input} - set(wiring)
+        if missing:
+            raise ValueError(f"compose_denoiser: {gname}'s inputs {sorted(missing)} are not wired")
+        names = dict(wiring)
+
+        def r(x: str) -> str:
+            return x if not x else names.setdefault(x, f"{gname}/{x}")
+
+        for t in g.initializer:
+            t.name = r(t.name)
+            inits.append(t)
+        for k, n in enumerate(g.node):
+            if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in n.attribute):
+                raise ValueError(f"compose_denoiser: {gname}'s node {n.name} has a subgraph")
+            n.input[:] = [r(x) for x in n.input]
+            n.output[:] = [r(y) for y in n.output]
+            n.name = f"{gname}/{n.name or f'{n.op_type}_{k}'}"
+            nodes.append(n)
+        return {o.name: r(o.name) for o in g.output}
+
+    pre = load("pre")
+    graph_inputs = list(pre.graph.input)
+    if tuple(i.name for i in graph_inputs) != DENOISER_INPUTS:
+        raise ValueError(f"compose_denoiser: pre's inputs are {[i.name for i in graph_inputs]}, expected {list(DENOISER_INPUTS)}")
+    p = add("pre", pre, {n: n for n in DENOISER_INPUTS})
+    hidden = p["hidden"]
+    for i in range(blocks):
+        name = f"block_{i:02d}"
+        hidden = add(name, load(name), {"hidden": hidden, "e0": p["e0"], "context": p["context"]})["hidden_out"]
+    post = load("post")
+    graph_outputs = list(post.graph.output)
+    add("post", post, {"hidden": hidden, "e": p["e"], "velocity": "velocity"})
+    graph = helper.make_graph(nodes, "denoiser", graph_inputs, graph_outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in sorted(opsets.items())],
+                              producer_name="exporters/ladder.py --monolithic")
+    model.ir_version = pre.ir_version
+    return model
+
+
+MONOLITHIC_CHECK_BYTES = 1 << 30  # export_denoiser's check loads these weights twice
+
+
+def max_abs_chain_vs_denoiser(pkg: str, cfg: WanConfig, grid, blocks: int, batch: int = 2, seed: int = 0) -> float:
+    """Max |denoiser - (pre -> blocks -> post)| of velocity in ONNX Runtime, one stage session at a time."""
+    from tinywan import ortrun
+    rng = np.random.default_rng(seed)
+    feed = {"latent": rng.standard_normal((batch, cfg.in_dim, *grid)).astype(np.float32),
+            "timestep": np.array([999.0, 500.0][:batch] + [250.0] * max(0, batch - 2), np.float32),
+            "context_raw": rng.standard_normal((batch, cfg.text_len, cfg.text_dim)).astype(np.float32)}
+
+    def run(name, outputs, inputs):
+        with ortrun.Session(os.path.join(pkg, f"{name}.onnx")) as s:
+            return s.run(outputs, inputs)
+
+    hidden, e, e0, context = run("pre", ["hidden", "e", "e0", "context"], feed)
+    for i in range(blocks):
+        (hidden,) = run(f"block_{i:02d}", ["hidden_out"], {"hidden": hidden, "e0": e0, "context": context})
+    (chain,) = run("post", ["velocity"], {"hidden": hidden, "e": e})
+    (mono,) = run("denoiser", ["velocity"], feed)
+    return float(np.abs(chain.astype(np.float64) - mono.astype(np.float64)).max())
+
+
+# ---------------------------------------------------------------------------------------------
 # Export
 # ---------------------------------------------------------------------------------------------
 def _clean(name: str) -> str:
@@ -330,8 +561,11 @@ def sha256(path: str) -> str:
 
 class Exporter:
     def __init__(self, config: str, grid: str, blocks: int | None, seed: int, attention: str, out: str,
-                 validate_graphs: bool | None = None, log=print):
-        self.config, self.seed, self.attention, self.out = config, seed, attention, out
+                 validate_graphs: bool | None = None, log=print, dtype: str = "fp32", monolithic: bool = False):
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, not {dtype!r}")
+        self.config, self.seed, self.attention, self.out, self.dtype = config, seed, attention, out, dtype
+        self.monolithic = monolithic
         self.grid_name = grid if isinstance(grid, str) else "x".join(str(int(v)) for v in grid)
         self.cfg = make_config(config, blocks)
         self.grid = GRIDS[grid] if isinstance(grid, str) else tuple(grid)
@@ -376,6 +610,8 @@ class Exporter:
         if check and self.validate_full:
             with attention_mode(self.attention):
                 err = validate(model, module, inputs, in_names, out_names)
+        if self.dtype == "fp16" and gname in FLOAT32_IO:
+            to_float16(model, weights, FLOAT32_IO[gname])
         self.save(gname, model, weights, err)
         self.log(f"  {gname:13s} {self._size(gname)}" + (f"  max|ort - torch| = {err:.2e}" if err is not None else "")
                  + f"  ({time.time() - t0:.1f}s)")
@@ -394,7 +630,7 @@ class Exporter:
         g = torch.Generator().manual_seed(0)
         torch.manual_seed(seed)
         self.log(f"ladder {self.config} grid {self.grid_name} {self.grid} ({self.tokens} tokens), {cfg.num_layers} blocks, "
-                 f"attention {self.attention}, seed {seed} -> {self.out}")
+                 f"attention {self.attention}, {self.dtype}, seed {seed} -> {self.out}")
 
         text = TextStandIn(len(VOCAB), cfg.text_dim)
         tokens = torch.from_numpy(np.stack([tokenize("a red circle moving right", cfg.text_len), tokenize("", cfg.text_len)]))
@@ -417,7 +653,31 @@ class Exporter:
 
         dec = DecoderStandIn(cfg.in_dim, self.grid)
         self.export("decoder", dec, (latent,), ["latent"], ["frames"])
+        if self.monolithic:
+            self.export_denoiser()
         return self.write_manifest(dec.out)
+
+    def export_denoiser(self) -> None:
+        """denoiser.onnx (--monolithic): the saved pre, blocks and post composed into one graph whose weights are
+        theirs (external references into their .data files). Checked against the chain in ONNX Runtime (batch 2,
+        the generated weights) when the grid is validated and those weights are at most MONOLITHIC_CHECK_BYTES."""
+        t0 = time.time()
+        stages = ["pre"] + [f"block_{i:02d}" for i in range(self.cfg.num_layers)] + ["post"]
+        model = compose_denoiser(self.out, self.cfg.num_layers)
+        path = os.path.join(self.out, "denoiser.onnx")
+        onnx.save(model, path + ".tmp")
+        os.replace(path + ".tmp", path)
+        spec = {"file": "denoiser.onnx", "sha256": sha256(path), "inputs": tensor_specs(model.graph.input),
+                "outputs": tensor_specs(model.graph.output), "external_data_from": stages}
+        weights = sum(self.graphs[n].get("external_data", {}).get("bytes", 0) for n in stages)
+        err = None
+        if self.validate_full and weights <= MONOLITHIC_CHECK_BYTES:
+            err = max_abs_chain_vs_denoiser(self.out, self.cfg, self.grid, self.cfg.num_layers)
+            spec["max_abs_error_vs_chain"] = err
+        self.graphs["denoiser"] = spec
+        kib = os.path.getsize(path) / 1024
+        self.log(f"  denoiser      {kib:7.1f} KiB graph, weights: {len(stages)} stages' .data files ({weights / 2**20:.1f} MiB)"
+                 + (f"  max|monolithic - chain| = {err:.2e}" if err is not None else "") + f"  ({time.time() - t0:.1f}s)")
 
     def export_blocks(self, g) -> None:
         """Traces one block on TRACE_GRID, checks it there (and on the target grid when small), then writes the same
@@ -452,6 +712,8 @@ class Exporter:
                 with attention_mode(self.attention):
                     err = max(err, validate(model, stage, a, in_names, ["hidden_out"]))
         set_rope_grid(model, hd, self.token_grid)
+        if self.dtype == "fp16":
+            to_float16(model, weights, keep_float32=block_keeps_float32)
         del stage
         for i in range(cfg.num_layers):
             self.save(f"block_{i:02d}", model, weights, err)
@@ -466,18 +728,20 @@ class Exporter:
         scheduler = dict(WAN_T2V_SAMPLER, timestep_scale=1000.0) if self.config != "S" else \
             {"type": "flow_match_euler", "steps": 50, "shift": 3.0, "guidance": 5.0, "timestep_scale": 1000.0}
         weight_bytes = sum(s.get("external_data", {}).get("bytes", 0) for s in self.graphs.values())
-        graph_order = ["text_encoder", "pre"] + [f"block_{i:02d}" for i in range(L)] + ["post", "decoder"]
+        graph_order = ["text_encoder", "pre"] + [f"block_{i:02d}" for i in range(L)] + ["post"] \
+            + (["denoiser"] if "denoiser" in self.graphs else []) + ["decoder"]
         manifest = {
             "format": FORMAT,
             "format_version": 1,
             "name": f"ladder-{self.config}-{self.grid_name}" + (f"-{L}blocks" if L != WAN_BLOCKS[self.config] else "")
-                    + ("-fused" if self.attention == "fused" else ""),
+                    + ("-fused" if self.attention == "fused" else "") + ("-fp16" if self.dtype == "fp16" else ""),
             "source": {"generated": {"config": self.config, "seed": self.seed, "grid": self.grid_name,
                                      "blocks": L, "generator": "exporters/regen_weights.py",
                                      "note": "weights are random (no quality claims); text encoder and decoder are "
                                              "shape stand-ins for umT5 and Wan's VAE"}},
             "architecture": {"family": "wan2.1", **cfg.to_dict()},
             "attention": self.attention,
+            "precision": self.dtype,
             "geometry": {
                 "latent_channels": cfg.in_dim, "latent_frames": f, "latent_height": h, "latent_width": w,
                 "tokens": self.tokens, "token_grid": list(self.token_grid),
@@ -490,10 +754,14 @@ class Exporter:
             "tokenizer": {"type": "word", "vocab": VOCAB, "text_len": cfg.text_len, "pad_id": 0, "unk_id": 1,
                           "lowercase": True, "word_pattern": "[a-z]+"},
             "noise": {"generator": "splitmix64-box-muller", "doc": "exporters/tinywan/noise.py"},
-            "weights": {"dtype": "float32", "bytes": weight_bytes, "parameters": sum(self.parameters.values()),
+            "weights": {"dtype": DTYPES[self.dtype], "bytes": weight_bytes, "parameters": sum(self.parameters.values()),
                         "regenerate": "python3 exporters/regen_weights.py <package>"},
             "validation": "max_abs_error_vs_pytorch: the graph structure against PyTorch, with PyTorch's initial "
-                          "weights before they were replaced by the generated ones; blocks on the trace grid",
+                          "weights before they were replaced by the generated ones; blocks on the trace grid"
+                          + ("; fp16: checked in float32 before the conversion to float16" if self.dtype == "fp16" else "")
+                          + ("; denoiser (pre -> blocks -> post in one graph, sharing their weights): "
+                             "max_abs_error_vs_chain, the chain against it in ONNX Runtime at batch 2 with the generated "
+                             "weights" if "denoiser" in self.graphs else ""),
             "graphs": {k: self.graphs[k] for k in graph_order},
         }
         path = os.path.join(self.out, "manifest.json")
@@ -510,8 +778,8 @@ def tokenize(prompt: str, text_len: int) -> np.ndarray:
 
 
 def build(config: str, grid, out: str, blocks: int | None = None, seed: int = 0, attention: str = "unfused",
-          validate_graphs: bool | None = None, log=print) -> dict:
-    return Exporter(config, grid, blocks, seed, attention, out, validate_graphs, log).run()
+          validate_graphs: bool | None = None, log=print, dtype: str = "fp32", monolithic: bool = False) -> dict:
+    return Exporter(config, grid, blocks, seed, attention, out, validate_graphs, log, dtype, monolithic).run()
 
 
 def main(argv=None) -> None:
@@ -521,6 +789,11 @@ def main(argv=None) -> None:
     ap.add_argument("--blocks", type=int, default=None, help="number of blocks (default: the config's; XL: 2)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--attention", default="unfused", choices=["unfused", "fused"])
+    ap.add_argument("--dtype", default="fp32", choices=sorted(DTYPES),
+                    help="fp16: pre, blocks and post in float16 (weights and the activations between them; pre's inputs "
+                         "and post's velocity stay float32); the text encoder and decoder stand-ins stay float32")
+    ap.add_argument("--monolithic", action="store_true",
+                    help="also write denoiser.onnx: pre -> blocks -> post as one graph sharing their weights files")
     ap.add_argument("--out", required=True)
     ap.add_argument("--validate", dest="validate", action="store_true", default=None,
                     help="check every graph against PyTorch even at large grids (default: only up to 4096 tokens; blocks always on the trace grid)")
@@ -531,7 +804,8 @@ def main(argv=None) -> None:
         ap.error("--blocks must be >= 1")
     torch.set_num_threads(args.threads)
     t0 = time.time()
-    m = build(args.config, args.grid, args.out, args.blocks, args.seed, args.attention, args.validate)
+    m = build(args.config, args.grid, args.out, args.blocks, args.seed, args.attention, args.validate, dtype=args.dtype,
+              monolithic=args.monolithic)
     graph_bytes = sum(os.path.getsize(os.path.join(args.out, s["file"])) for s in m["graphs"].values())
     print(f"done in {time.time() - t0:.1f}s: {len(m['graphs'])} graphs, {graph_bytes / 1024:.0f} KiB of graphs + manifest "
           f"{os.path.getsize(os.path.join(args.out, 'manifest.json')) / 1024:.0f} KiB, "

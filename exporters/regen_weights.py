@@ -4,11 +4,17 @@
     /usr/bin/python3 exporters/regen_weights.py PKG            # write every <graph>.onnx.data, verify sha256s
     /usr/bin/python3 exporters/regen_weights.py PKG --check    # only hash the existing .data files against the manifest
 
-A package written by `ladder.py` ships without weights: every graph's weights are ONNX external data in `<graph>.onnx.data`, and the bytes of each tensor are a pure function of
-(seed, graph name, initializer name, shape, dtype) -- see `tensor_values`. This script reads each graph's `.onnx`
+A package written by `ladder.py` ships without weights: every graph's weights are ONNX external data in
+`<graph>.onnx.data`, and the bytes of each tensor are a pure function of (seed, graph name, initializer name, shape,
+dtype) -- see `tensor_values` (a float16 tensor: the float32 values, rounded). This script reads each graph's `.onnx`
 (without its data), writes the tensors at the offsets the graph records, one chunk at a time (never a whole tensor,
 never a whole file), hashes what it writes and checks it against `graphs.<name>.external_data.sha256` in
 manifest.json (or records it there with --record, which is what ladder.py does). Needs only python3, numpy and onnx.
+
+A graph whose manifest entry has `external_data_from` (ladder.py --monolithic's denoiser.onnx) has no data file of its
+own: its initializers `<graph>/<name>` reference the listed graphs' files. Nothing is written for it; both modes check
+that each reference is the listed graph's tensor `<name>` (same file, offset, length, shape and dtype), so its weights
+are the bytes regenerated and hashed for those graphs.
 """
 from __future__ import annotations
 
@@ -48,11 +54,13 @@ def tensor_kind(name: str) -> str:
 
 
 def tensor_values(seed: int, graph: str, name: str, shape, dtype: str = "float32"):
-    """Yields the tensor's values in row-major order as numpy chunks of at most CHUNK elements."""
+    """Yields the tensor's values in row-major order as numpy chunks of at most CHUNK elements. The values are drawn
+    in float32 (keyed with dtype "float32") whatever `dtype` is, then rounded to it: a float16 tensor is exactly the
+    same-named float32 tensor rounded to nearest, so an fp16 package holds its fp32 twin's weights, rounded."""
     count = int(np.prod([int(d) for d in shape], dtype=np.int64))
     kind = tensor_kind(name)
     np_dtype = np.dtype(dtype)
-    rng = np.random.default_rng(tensor_seed(seed, graph, name, shape, dtype)) if kind == "normal" else None
+    rng = np.random.default_rng(tensor_seed(seed, graph, name, shape, "float32")) if kind == "normal" else None
     for start in range(0, count, CHUNK):
         n = min(CHUNK, count - start)
         if kind == "ones":
@@ -145,6 +153,36 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
+def shared_reference_problems(pkg: str, manifest: dict, name: str) -> list[str]:
+    """Checks a graph with `external_data_from` (weights in other graphs' data files): every external initializer
+    `<graph>/<tensor>` must name a listed graph and carry exactly that graph's reference for `<tensor>` (location,
+    offset, length) with the same shape and dtype. Reads only the graphs, never the weights. Returns the problems."""
+    spec = manifest["graphs"][name]
+    sources = spec["external_data_from"]
+    model = onnx.load(os.path.join(pkg, spec["file"]), load_external_data=False)
+    owners = {}
+    for g in sources:
+        if g not in manifest["graphs"] or "external_data" not in manifest["graphs"][g]:
+            return [f"{name}: external_data_from names {g!r}, which has no graphs.{g}.external_data"]
+        owner = onnx.load(os.path.join(pkg, manifest["graphs"][g]["file"]), load_external_data=False)
+        owners[g] = {t.name: (info, list(t.dims), t.data_type) for t, info in external_tensors(owner)}
+    problems, used = [], set()
+    for t, info in external_tensors(model):
+        g, _, tensor = t.name.partition("/")
+        ref = owners.get(g, {}).get(tensor)
+        if ref is None:
+            problems.append(f"{name}: initializer {t.name} is not a tensor of a graph in external_data_from")
+        elif (info, list(t.dims), t.data_type) != ref:
+            problems.append(f"{name}: initializer {t.name} does not reference {g}'s {tensor} as {g}.onnx does")
+        elif info.get("location") != manifest["graphs"][g]["external_data"]["file"]:
+            problems.append(f"{name}: initializer {t.name} is in {info.get('location')}, not {g}'s data file")
+        used.add((g, tensor))
+    missing = sum(1 for g, ts in owners.items() for k in ts if (g, k) not in used)
+    if missing:
+        problems.append(f"{name}: {missing} external tensors of {sources[0]}..{sources[-1]} are not referenced")
+    return problems
+
+
 def package_seed(manifest: dict) -> int:
     gen = (manifest.get("source") or {}).get("generated")
     if not gen or "seed" not in gen:
@@ -165,6 +203,12 @@ def regenerate(pkg: str, record: bool = False, only=None, log=print) -> dict:
         if only is not None and name not in only:
             continue
         t0 = time.time()
+        if "external_data_from" in spec:  # weights are other graphs' files: nothing to write, check the references
+            bad += shared_reference_problems(pkg, manifest, name)
+            if log:
+                log(f"  {spec['file']:24s} weights in {len(spec['external_data_from'])} graphs' files, references checked"
+                    f"  ({time.time() - t0:.1f}s)")
+            continue
         entry = write_data(os.path.join(pkg, spec["file"]), name, seed)
         if entry is None:
             continue
@@ -193,6 +237,12 @@ def check(pkg: str, log=print) -> list[str]:
         manifest = json.load(fh)
     problems = []
     for name, spec in manifest["graphs"].items():
+        if "external_data_from" in spec:
+            found = shared_reference_problems(pkg, manifest, name)
+            problems += found
+            if log and not found:
+                log(f"  {spec['file']:24s} references ok")
+            continue
         ed = spec.get("external_data")
         if not ed:
             continue

@@ -15,6 +15,7 @@ import numpy as np
 
 _S_CREATE_ENV, _S_CREATE_SESSION, _S_RUN, _S_CREATE_SESSION_OPTIONS = 3, 7, 9, 10
 _S_SET_GRAPH_OPT, _S_SET_INTRA = 23, 24
+_S_ADD_SESSION_CONFIG_ENTRY = 130
 _S_GET_MUTABLE_DATA, _S_GET_TYPE_SHAPE = 51, 65
 _S_GET_DIM_COUNT, _S_GET_DIMS = 61, 62
 _S_CREATE_TENSOR_WITH_DATA, _S_CREATE_CPU_MEMINFO = 49, 69
@@ -90,7 +91,8 @@ def _get_api() -> _Api:
 
 
 class Session:
-    def __init__(self, path: str, threads: int = 2):
+    def __init__(self, path: str, threads: int = 2, config: dict[str, str] | None = None):
+        """`config`: session config entries (AddSessionConfigEntry), e.g. {"session.intra_op.allow_spinning": "0"}."""
         api = _get_api()
         self.api = api
         opts = P()
@@ -98,6 +100,8 @@ class Session:
         api.check(api.fn(_S_SET_INTRA, P, P, C.c_int)(opts, threads))
         self.handle = P()
         try:
+            for key, value in (config or {}).items():
+                api.check(api.fn(_S_ADD_SESSION_CONFIG_ENTRY, P, P, C.c_char_p, C.c_char_p)(opts, key.encode(), str(value).encode()))
             api.check(api.fn(_S_CREATE_SESSION, P, P, C.c_char_p, P, C.POINTER(P))(_env, path.encode(), opts, C.byref(self.handle)))
         finally:
             api.fn(_S_RELEASE_SESSION_OPTIONS, None, P)(opts)

@@ -54,14 +54,20 @@ y = helper.make_tensor_value_info("y", TensorProto.FLOAT, dims(3))
 save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["slope"]), helper.make_node("Mul", ["slope", "s"], ["step"]),
                         helper.make_node("Add", ["a", "step"], ["y"])], "extrapolate_r3", [a, b, s], [y]), "extrapolate_r3.onnx")
 
-# rel_l1_r3.onnx  a, b: float32[3 dims] -> y = sum|a - b| / sum|b| (a scalar; its output is bound to CPU memory)
-a = helper.make_tensor_value_info("a", TensorProto.FLOAT, dims(3))
-b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(3))
-y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [])
-save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["d"]), helper.make_node("Abs", ["d"], ["ad"]),
-                        helper.make_node("ReduceSum", ["ad"], ["num"], keepdims=0), helper.make_node("Abs", ["b"], ["ab"]),
-                        helper.make_node("ReduceSum", ["ab"], ["den"], keepdims=0), helper.make_node("Div", ["num", "den"], ["y"])],
-                       "rel_l1_r3", [a, b], [y]), "rel_l1_r3.onnx")
+
+
+def rel_l1(rank):
+    """rel_l1_rR.onnx  a, b: float32[R dims] -> y = sum|a - b| / sum|b| (a scalar; its output is bound to CPU memory)."""
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, dims(rank))
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(rank))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [])
+    save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["d"]), helper.make_node("Abs", ["d"], ["ad"]),
+                            helper.make_node("ReduceSum", ["ad"], ["num"], keepdims=0), helper.make_node("Abs", ["b"], ["ab"]),
+                            helper.make_node("ReduceSum", ["ab"], ["den"], keepdims=0), helper.make_node("Div", ["num", "den"], ["y"])],
+                           f"rel_l1_r{rank}", [a, b], [y]), f"rel_l1_r{rank}.onnx")
+
+
+rel_l1(3)
 
 # ---- Step math on the activation device (latent-shaped tensors, rank 5: [batch, C, F, H, W]) and rank-3 twins ----
 # rel_l1_r5.onnx       as rel_l1_r3, rank 5 (step-output and CFG distances)
@@ -77,13 +83,7 @@ save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["d"]), helper.make_
 #                      low band
 for rank in (3, 5):
     if rank == 5:
-        a = helper.make_tensor_value_info("a", TensorProto.FLOAT, dims(5))
-        b = helper.make_tensor_value_info("b", TensorProto.FLOAT, dims(5))
-        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [])
-        save(helper.make_graph([helper.make_node("Sub", ["a", "b"], ["d"]), helper.make_node("Abs", ["d"], ["ad"]),
-                                helper.make_node("ReduceSum", ["ad"], ["num"], keepdims=0), helper.make_node("Abs", ["b"], ["ab"]),
-                                helper.make_node("ReduceSum", ["ab"], ["den"], keepdims=0), helper.make_node("Div", ["num", "den"], ["y"])],
-                               "rel_l1_r5", [a, b], [y]), "rel_l1_r5.onnx")
+        rel_l1(5)
     for n in (2, 4, 6):
         terms = [helper.make_tensor_value_info(f"t{i}", TensorProto.FLOAT, dims(rank)) for i in range(n)]
         s = helper.make_tensor_value_info("s", TensorProto.FLOAT, [n])
