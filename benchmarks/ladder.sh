@@ -12,8 +12,11 @@ py=/usr/bin/python3
 [ -f models/ladder-L-480p/manifest.json ] || $py exporters/ladder.py --config L --grid 480p --out models/ladder-L-480p > /dev/null
 [ -f models/ladder-L-small/manifest.json ] || $py exporters/ladder.py --config L --grid small --blocks 12 --out models/ladder-L-small > /dev/null
 [ -f models/ladder-M-small/manifest.json ] || $py exporters/ladder.py --config M --grid small --out models/ladder-M-small > /dev/null
-$py exporters/regen_weights.py --check models/ladder-L-480p > /dev/null
-echo "- $(dotnet run --file benchmarks/validate-package.cs -c Release -- models/ladder-L-480p)"
+[ -f models/ladder-L-480p-fp16/manifest.json ] || $py exporters/ladder.py --config L --grid 480p --dtype fp16 --out models/ladder-L-480p-fp16 > /dev/null
+for pkg in models/ladder-L-480p models/ladder-L-480p-fp16; do
+  $py exporters/regen_weights.py "$pkg" > /dev/null   # writes missing or changed weights from the seed
+  echo "- $(dotnet run --file benchmarks/validate-package.cs -c Release -- "$pkg")"
+done
 # A tiny-wan MixCache schedule with every granularity (full 17, step 30, block 2, cfg 1), replayed elsewhere.
 ./mixcache generate --prompt "a purple square moving up on a dark background" --seed 2 --cache mixcache-eff --threads 2 --out "$tmp/schedule" > /dev/null
 echo

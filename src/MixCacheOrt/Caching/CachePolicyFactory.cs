@@ -77,6 +77,7 @@ public static class CachePolicyFactory
                     SpecKey.Choice("forecast", "extrapolate what is cached from its last two values instead of reusing it", "off", "off", "on"),
                     SpecKey.Choice("step", "what a step-level cache step reuses: the model output, or the block stack's residual (pre and post run)", "output", "output", "residual"),
                     SpecKey.Choice("guard", "full steps while the step distance exceeds 2·θ after the warm-up (late layout changes)", "off", "off", "on"),
+                    SpecKey.Choice("costs", "the share of a full step a mode saves: from block counts, or from this run's measured step times (not reproducible)", "blocks", "blocks", "measured"),
                     new SpecKey("target", "speedup to meet, e.g. 2.5x (budget mode: the intervals follow the budget)", "none",
                         x => ParseSpeedup(x) is null ? "a speedup above 1 and at most 20, e.g. 2.5x" : null),
                 ],
@@ -256,6 +257,7 @@ public static class CachePolicyFactory
         options = v.Has("scale") ? options with { ThresholdScale = v.Number("scale", 1) } : options;
         options = v.Text("forecast", "off") == "on" ? options with { Forecast = true } : options;
         options = v.Text("guard", "off") == "on" ? options with { LayoutGuard = true } : options;
+        options = v.Text("costs", "blocks") == "measured" ? options with { CostAware = true, MeasuredCosts = true } : options;
         options = v.Text("step", "output") == "residual" ? options with { ResidualSteps = true } : options;
         options = v.Has("target") ? options with { TargetSpeedup = ParseSpeedup(v.Text("target", "")) } : options;
         return v.Text("penalty", "on") == "off" ? options with { Penalty = false, AgeScaled = false } : options;

@@ -33,10 +33,9 @@ public sealed class StepObservation
     /// guided output of the last full step before this one, for <see cref="DistanceToLastFull"/>.
     /// </summary>
     internal StepObservation(int step, CacheDecision decision, float[] output, float[]? previousOutput, float[]? cond, float[]? uncond,
-        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics, float[]? residual = null, float[]? lastFullOutput = null)
-        : this(step, decision, new HostStepOutputs(output, previousOutput, cond, uncond, residual, lastFullOutput), blockOutputs, metrics)
-    {
-    }
+        IBlockOutputReader blockOutputs, Dictionary<string, double> metrics, float[]? residual = null, float[]? lastFullOutput = null, TimeSpan compute = default)
+        : this(step, decision, new HostStepOutputs(output, previousOutput, cond, uncond, residual, lastFullOutput), blockOutputs, metrics) =>
+        this.Compute = compute;
 
     public int Step { get; private set; }
 
@@ -48,10 +47,13 @@ public sealed class StepObservation
     /// <summary>Named values the policy wants in the trace (D and P values, N, …).</summary>
     public Dictionary<string, double> Metrics { get; private set; }
 
+    /// <summary>Time this step's model passes took on the current provider (zero when no pass ran).</summary>
+    public TimeSpan Compute { get; private set; }
+
     /// <summary>Makes this object the observation of another step (the pipeline reuses one per generation).</summary>
-    internal void Reset(int step, CacheDecision decision, IStepOutputs stepOutputs, Dictionary<string, double> metrics)
+    internal void Reset(int step, CacheDecision decision, IStepOutputs stepOutputs, Dictionary<string, double> metrics, TimeSpan compute = default)
     {
-        (this.Step, this.Decision, this.outputs, this.Metrics) = (step, decision, stepOutputs, metrics);
+        (this.Step, this.Decision, this.outputs, this.Metrics, this.Compute) = (step, decision, stepOutputs, metrics, compute);
         (this.outputDistance, this.cfgDistance, this.fullDistance) = (null, null, null);
     }
 

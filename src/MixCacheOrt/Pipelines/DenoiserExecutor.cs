@@ -486,7 +486,10 @@ public sealed class DenoiserExecutor : IDisposable
 
         using OrtOutputs outputs = OrtOutputs.Run(this.preSession, this.pre, this.runOptions);
         this.pre.ClearBoundInputs();
-        float[] embedding = outputs[output].ToArray<float>();
+        OrtValue value = outputs[output];
+        float[] embedding = value.GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16
+            ? [.. value.GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)h)] // fp16 packages
+            : value.ToArray<float>();
         this.Transfers.AddHostToDevice(sizeof(float) * ((long)zeros.Length + 1));
         this.Transfers.AddDeviceToHost(sizeof(float) * (long)embedding.Length);
         this.timeEmbeddings[(timestep, output)] = embedding;

@@ -11,6 +11,8 @@ namespace MixCacheOrt.Pipelines;
 /// repetition, element-wise sums, linear combinations (the sampler updates, forecasts), classifier-free guidance, the
 /// low-frequency projection FasterCache splits Δcfg with, relative L1 distances and a finiteness check (only the
 /// scalar comes back), device copies and the explicit copy to host. Only scalar operands cross from the host.
+/// Latent-shaped tensors (rank 5) are float32; activations (rank 3) may be float32 or float16 (packages exported in
+/// fp16), each op running the graph variant of its input's element type (distances reduced in float32).
 /// </summary>
 /// <remarks>
 /// Operations that take a <c>ref OrtValue?</c> destination write into it when it is set (a buffer allocated once and
@@ -23,15 +25,15 @@ public sealed class DeviceTensorOps : IDisposable
     private static readonly int[] TermCounts = [2, 4, 6];
     private readonly List<InferenceSession> sessions = [];
     private readonly Dictionary<InferenceSession, OrtIoBinding> bindings = [];
-    private readonly Dictionary<int, InferenceSession> slicers = [];
-    private readonly Dictionary<int, InferenceSession> hostCopiers = [];
-    private readonly Dictionary<int, InferenceSession> copiers = [];
-    private readonly Dictionary<int, InferenceSession> distances = [];
+    private readonly Dictionary<(int Rank, bool Half), InferenceSession> slicers = [];
+    private readonly Dictionary<(int Rank, bool Half), InferenceSession> hostCopiers = [];
+    private readonly Dictionary<(int Rank, bool Half), InferenceSession> copiers = [];
+    private readonly Dictionary<(int Rank, bool Half), InferenceSession> distances = [];
     private readonly Dictionary<(int Rank, int Terms), InferenceSession> combiners = [];
     private readonly Dictionary<int, (float[] Host, OrtValue Value)> weights = [];
-    private readonly InferenceSession adder;
-    private readonly InferenceSession subtractor;
-    private readonly InferenceSession extrapolator;
+    private readonly InferenceSession[] adder = new InferenceSession[2]; // [float32, float16]
+    private readonly InferenceSession[] subtractor = new InferenceSession[2];
+    private readonly InferenceSession[] extrapolator = new InferenceSession[2];
     private readonly InferenceSession guide;
     private readonly InferenceSession guideDelta;
     private readonly InferenceSession repeat;
@@ -47,9 +49,9 @@ public sealed class DeviceTensorOps : IDisposable
     private readonly float[] result = new float[1];
     private readonly OrtValue resultValue; // host memory: where reductions put their scalar
     private readonly Dictionary<BindingKey, OrtIoBinding> prepared = [];
-    private readonly HashSet<BindingKey> seen = [];
-    private readonly Dictionary<OrtValue, long[]> shapes = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<OrtValue, long> sizes = new(ReferenceEqualityComparer.Instance); // values bound once: prepared at their second meeting
+    private readonly HashSet<BindingKey> seen = []; // values bound once: prepared at their second meeting
+    private readonly Dictionary<OrtValue, (long[] Shape, bool Half)> shapes = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<OrtValue, long> sizes = new(ReferenceEqualityComparer.Instance);
     private static readonly string[] TermNames = ["t0", "t1", "t2", "t3", "t4", "t5"];
     private const int MaxPreparedBindings = 512;
 
@@ -74,10 +76,10 @@ public sealed class DeviceTensorOps : IDisposable
 
             foreach (int rank in SupportedRanks)
             {
-                this.slicers[rank] = Load($"slice_batch_r{rank}.onnx");
-                this.hostCopiers[rank] = Load($"to_host_r{rank}.onnx");
-                this.copiers[rank] = Load($"copy_r{rank}.onnx");
-                this.distances[rank] = Load($"rel_l1_r{rank}.onnx");
+                this.slicers[(rank, false)] = Load($"slice_batch_r{rank}.onnx");
+                this.hostCopiers[(rank, false)] = Load($"to_host_r{rank}.onnx");
+                this.copiers[(rank, false)] = Load($"copy_r{rank}.onnx");
+                this.distances[(rank, false)] = Load($"rel_l1_r{rank}.onnx");
                 foreach (int n in TermCounts)
                 {
                     this.combiners[(rank, n)] = Load($"lincomb{n}_r{rank}.onnx");
@@ -90,9 +92,14 @@ public sealed class DeviceTensorOps : IDisposable
                 this.weights[n] = (host, OrtValues.Tensor(host, n));
             }
 
-            this.adder = Load("add_r3.onnx");
-            this.subtractor = Load("sub_r3.onnx");
-            this.extrapolator = Load("extrapolate_r3.onnx");
+            // Rank-3 activations in float16 (fp16 packages): what caches do to block outputs and residuals.
+            this.slicers[(3, true)] = Load("slice_batch_r3_f16.onnx");
+            this.hostCopiers[(3, true)] = Load("to_host_r3_f16.onnx");
+            this.copiers[(3, true)] = Load("copy_r3_f16.onnx");
+            this.distances[(3, true)] = Load("rel_l1_r3_f16.onnx");
+            (this.adder[0], this.adder[1]) = (Load("add_r3.onnx"), Load("add_r3_f16.onnx"));
+            (this.subtractor[0], this.subtractor[1]) = (Load("sub_r3.onnx"), Load("sub_r3_f16.onnx"));
+            (this.extrapolator[0], this.extrapolator[1]) = (Load("extrapolate_r3.onnx"), Load("extrapolate_r3_f16.onnx"));
             this.guide = Load("guide_r5.onnx");
             this.guideDelta = Load("guide_delta_r5.onnx");
             this.repeat = Load("repeat2_r5.onnx");
@@ -123,7 +130,7 @@ public sealed class DeviceTensorOps : IDisposable
     public void SliceBatch(OrtValue value, int first, int count, ref OrtValue? destination)
     {
         ArgumentNullException.ThrowIfNull(value);
-        InferenceSession session = Lookup(this.slicers, this.RankOf(value));
+        InferenceSession session = Lookup(this.slicers, this.KindOf(value));
         this.range[0] = first;
         this.range[1] = first + count;
         this.Transfers.AddHostToDevice(2 * sizeof(long));
@@ -131,16 +138,16 @@ public sealed class DeviceTensorOps : IDisposable
     }
 
     /// <summary><paramref name="a"/> + <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
-    public OrtValue Add(OrtValue a, OrtValue b) => this.Binary(this.adder, a, b);
+    public OrtValue Add(OrtValue a, OrtValue b) => this.Binary(this.adder[this.HalfIndex(a)], a, b);
 
     /// <summary><paramref name="a"/> + <paramref name="b"/> (rank 3, equal shapes) into <paramref name="destination"/>.</summary>
-    public void Add(OrtValue a, OrtValue b, ref OrtValue? destination) => this.Run(this.adder, [("a", a), ("b", b)], "y", ref destination);
+    public void Add(OrtValue a, OrtValue b, ref OrtValue? destination) => this.Run(this.adder[this.HalfIndex(a)], [("a", a), ("b", b)], "y", ref destination);
 
     /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) as a new value on the activation device.</summary>
-    public OrtValue Subtract(OrtValue a, OrtValue b) => this.Binary(this.subtractor, a, b);
+    public OrtValue Subtract(OrtValue a, OrtValue b) => this.Binary(this.subtractor[this.HalfIndex(a)], a, b);
 
     /// <summary><paramref name="a"/> − <paramref name="b"/> (rank 3, equal shapes) into <paramref name="destination"/>.</summary>
-    public void Subtract(OrtValue a, OrtValue b, ref OrtValue? destination) => this.Run(this.subtractor, [("a", a), ("b", b)], "y", ref destination);
+    public void Subtract(OrtValue a, OrtValue b, ref OrtValue? destination) => this.Run(this.subtractor[this.HalfIndex(a)], [("a", a), ("b", b)], "y", ref destination);
 
     /// <summary>
     /// <paramref name="latest"/> + (<paramref name="latest"/> − <paramref name="older"/>) · <paramref name="scale"/> (rank 3,
@@ -159,7 +166,7 @@ public sealed class DeviceTensorOps : IDisposable
     {
         ArgumentNullException.ThrowIfNull(latest);
         ArgumentNullException.ThrowIfNull(older);
-        this.Run(this.extrapolator, [("a", latest), ("b", older), ("s", this.Scalar(scale))], "y", ref destination);
+        this.Run(this.extrapolator[this.HalfIndex(latest)], [("a", latest), ("b", older), ("s", this.Scalar(scale))], "y", ref destination);
     }
 
     /// <summary>
@@ -202,7 +209,7 @@ public sealed class DeviceTensorOps : IDisposable
     public void Copy(OrtValue source, ref OrtValue? destination)
     {
         ArgumentNullException.ThrowIfNull(source);
-        this.Run(Lookup(this.copiers, this.RankOf(source)), [("x", source)], "y", ref destination);
+        this.Run(Lookup(this.copiers, this.KindOf(source)), [("x", source)], "y", ref destination);
     }
 
     /// <summary>
@@ -280,7 +287,7 @@ public sealed class DeviceTensorOps : IDisposable
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return this.RunScalar(Lookup(this.distances, this.RankOf(a)), [("a", a), ("b", b)]);
+        return this.RunScalar(Lookup(this.distances, this.KindOf(a)), [("a", a), ("b", b)]);
     }
 
     /// <summary>
@@ -309,13 +316,14 @@ public sealed class DeviceTensorOps : IDisposable
     {
         ArgumentNullException.ThrowIfNull(value);
         this.Transfers.AddDeviceToHost(value.GetTensorSizeInBytes());
-        if (OrtDevices.IsHostAccessible(value))
+        (int rank, bool half) = this.KindOf(value);
+        if (!half && OrtDevices.IsHostAccessible(value))
         {
             value.GetTensorDataAsSpan<float>().CopyTo(destination);
             return;
         }
 
-        InferenceSession session = Lookup(this.hostCopiers, this.RankOf(value));
+        InferenceSession session = Lookup(this.hostCopiers, (rank, half)); // float16 is cast to float32 on the way
         using OrtIoBinding binding = session.CreateIoBinding();
         binding.BindInput("x", value);
         binding.BindOutputToDevice("y", OrtDevices.Cpu);
@@ -332,24 +340,35 @@ public sealed class DeviceTensorOps : IDisposable
     }
 
     /// <summary>The shape of <paramref name="value"/>, remembered per value (reading it from ORT allocates; buffers recur every step).</summary>
-    internal long[] ShapeOf(OrtValue value)
+    internal long[] ShapeOf(OrtValue value) => this.Describe(value).Shape;
+
+    internal int RankOf(OrtValue value) => this.ShapeOf(value).Length;
+
+    /// <summary>The rank and whether the elements are float16 (the graph variant an op on it runs).</summary>
+    private (int Rank, bool Half) KindOf(OrtValue value)
     {
-        if (!this.shapes.TryGetValue(value, out long[]? shape))
+        (long[] shape, bool half) = this.Describe(value);
+        return (shape.Length, half);
+    }
+
+    private int HalfIndex(OrtValue value) => this.Describe(value).Half ? 1 : 0;
+
+    private (long[] Shape, bool Half) Describe(OrtValue value)
+    {
+        if (!this.shapes.TryGetValue(value, out var known))
         {
             if (this.shapes.Count >= 4 * MaxPreparedBindings)
             {
                 this.shapes.Clear();
-        this.sizes.Clear();
             }
 
-            shape = value.Shape();
-            this.shapes[value] = shape;
+            OrtTensorTypeAndShapeInfo info = value.GetTensorTypeAndShape();
+            known = (info.Shape, info.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16);
+            this.shapes[value] = known;
         }
 
-        return shape;
+        return known;
     }
-
-    internal int RankOf(OrtValue value) => this.ShapeOf(value).Length;
 
     /// <summary>The size of <paramref name="value"/>'s buffer in bytes, remembered per value like <see cref="ShapeOf"/>.</summary>
     internal long BytesOf(OrtValue value)
@@ -543,10 +562,11 @@ public sealed class DeviceTensorOps : IDisposable
         return result!;
     }
 
-    private static InferenceSession Lookup(Dictionary<int, InferenceSession> sessions, int rank) =>
-        sessions.TryGetValue(rank, out InferenceSession? s)
+    private static InferenceSession Lookup(Dictionary<(int Rank, bool Half), InferenceSession> sessions, (int Rank, bool Half) kind) =>
+        sessions.TryGetValue(kind, out InferenceSession? s)
             ? s
-            : throw new NotSupportedException($"device tensor ops support ranks {string.Join(", ", SupportedRanks)}, not {rank}");
+            : throw new NotSupportedException(
+                $"device tensor ops support float32 tensors of rank {string.Join(" or ", SupportedRanks)} and float16 tensors of rank 3, not {(kind.Half ? "float16" : "float32")} of rank {kind.Rank}");
 
     private static byte[] Resource(string name)
     {

@@ -156,7 +156,7 @@ public sealed class TextToVideoPipeline : IDisposable
                 }
 
                 outputs.Reset(guided, cache.LastOutput, ran.Observed, cache.FullOutputBefore(k), decision.Mode == StepMode.Full && cache.Residual is not null ? residualHost : null);
-                observation.Reset(k, decision, outputs, metrics);
+                observation.Reset(k, decision, outputs, metrics, compute);
                 policy.Observe(observation);
 
                 cache.EndStep();

@@ -67,6 +67,8 @@ public sealed class CacheSpecTests
         Assert.That(From("mixcache:penalty=off"), Is.EqualTo(MixCacheOptions.Efficiency with { Penalty = false, AgeScaled = false }));
         Assert.That(From("mixcache:scale=1.5"), Is.EqualTo(MixCacheOptions.Efficiency with { ThresholdScale = 1.5 }));
         Assert.That(From("mixcache:forecast=on"), Is.EqualTo(MixCacheOptions.Efficiency with { Forecast = true }));
+        Assert.That(From("mixcache:costs=measured"), Is.EqualTo(MixCacheOptions.Efficiency with { MeasuredCosts = true }));
+        Assert.That(From("mixcache:rules=paper,costs=measured"), Is.EqualTo(MixCacheOptions.PaperEfficiency with { CostAware = true, MeasuredCosts = true }));
         Assert.That(From("mixcache:target=2.5x"), Is.EqualTo(MixCacheOptions.Efficiency with { TargetSpeedup = 2.5 }));
         Assert.That(From("mixcache:target=3"), Is.EqualTo(MixCacheOptions.Efficiency with { TargetSpeedup = 3 }));
         Assert.That(CachePolicyFactory.Check("mixcache:target=0.5x").Error, Is.EqualTo("mixcache:target must be a speedup above 1 and at most 20, e.g. 2.5x (got '0.5x')"));

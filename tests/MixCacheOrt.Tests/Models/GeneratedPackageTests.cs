@@ -1,3 +1,4 @@
+using MixCacheOrt.Caching;
 using MixCacheOrt.Models;
 using MixCacheOrt.Pipelines;
 using MixCacheOrt.Tests.TestUtilities;
@@ -42,5 +43,32 @@ public sealed class GeneratedPackageTests
 
         var changed = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(package).Dispose());
         Assert.That(changed!.Message, Does.Contain("do not match graphs.block_01.external_data.sha256"));
+    }
+
+    [Test]
+    public void AnFp16LadderPackage_RunsEveryCacheMode_CloseToItsFp32Twin()
+    {
+        // fp16 packages pass float16 hidden states between blocks; block, residual and cfg caches work on them with the
+        // float16 device ops. The fp32 twin (same seed: the fp16 weights are its weights rounded) is the reference.
+        Python.AssumeModules("torch", "onnx", "numpy");
+        using var temp = new TempDirectory();
+        string exporters = Path.Combine(Python.RepoRoot(), "exporters");
+        float[] Run(string dtype)
+        {
+            string package = Path.Combine(temp.Path, dtype);
+            Python.Run(RunScript, Path.Combine(exporters, "ladder.py"), "--config", "S", "--grid", "small", "--blocks", "2", "--seed", "7", "--dtype", dtype, "--out", package);
+            using var loaded = ModelPackage.Load(package);
+            using var pipeline = new TextToVideoPipeline(loaded);
+            var policy = new ScriptedCachePolicy([CacheDecision.Full, CacheDecision.Full, CacheDecision.ReuseBlock(0), CacheDecision.ReuseResidual, CacheDecision.ReuseCfg,
+                CacheDecision.ReuseBlock(0).Forecasting(), CacheDecision.Full], new HashSet<int> { 0 }, CacheNeeds.Residual | CacheNeeds.Forecast);
+            GenerationResult r = pipeline.Generate(new GenerationRequest { Prompt = "a red circle", Seed = 1, Steps = 7, SkipDecode = true }, policy);
+            Assert.That(r.Trace.Select(t => t.Decision.ToString()), Is.EqualTo(new[] { "full", "full", "block_0", "residual", "cfg", "forecast_block_0", "full" }), dtype);
+            return r.Latent;
+        }
+
+        float[] full = Run("fp32"), half = Run("fp16");
+        double scale = full.Max(Math.Abs);
+        Assert.That(half, Is.All.Matches<float>(float.IsFinite));
+        Assert.That(full.Zip(half, (a, b) => Math.Abs(a - b)).Max() / scale, Is.LessThan(1e-2), "fp16 rounding of weights and activations");
     }
 }

@@ -131,6 +131,31 @@ public sealed class DeviceTensorOpsTests
         }
     }
 
+    [Test]
+    public void Float16ActivationsGetTheirOwnGraphs_ResultsAsOnTheHost()
+    {
+        // fp16 packages pass float16 hidden states between blocks; the cache ops on them run float16 graphs. Expected
+        // values: the host's float32 arithmetic on the same (fp16-representable) inputs, rounded to float16.
+        long[] shape = [2, 16, 8];
+        float[] a = [.. Random(11).Take(256).Select(x => (float)(Half)x)], b = [.. Random(12).Take(256).Select(x => (float)(Half)x)];
+        using OrtValue ha = Half16(a, shape), hb = Half16(b, shape);
+        static float Round(float x) => (float)(Half)x;
+
+        using OrtValue sum = this.ops.Add(ha, hb), difference = this.ops.Subtract(ha, hb), forecast = this.ops.Extrapolate(ha, hb, 0.5f);
+        using OrtValue row = this.ops.SliceBatch(ha, 1, 1);
+        Assert.Multiple(() =>
+        {
+            Assert.That(this.ops.ToHost(sum), Is.EqualTo(a.Zip(b, (x, y) => Round(x + y))));
+            Assert.That(this.ops.ToHost(difference), Is.EqualTo(a.Zip(b, (x, y) => Round(x - y))));
+            Assert.That(this.ops.ToHost(forecast), Is.EqualTo(a.Zip(b, (x, y) => x + (0.5f * (x - y)))).Within(8e-3), "three fp16 roundings, |values| < 8");
+            Assert.That(this.ops.ToHost(row), Is.EqualTo(a.Skip(128)));
+            Assert.That(this.ops.RelativeL1(ha, hb), Is.EqualTo(RelativeL1.Distance(a, b)).Within(1e-6), "reduced in float32");
+        });
+    }
+
+    private static OrtValue Half16(float[] values, long[] shape) =>
+        OrtValue.CreateTensorValueFromMemory([.. values.Select(v => (Float16)v)], shape);
+
     [TestCase("euler")]
     [TestCase("unipc")]
     public void TheSamplerOnTheDeviceEqualsTheHostSamplerBitForBit(string name)

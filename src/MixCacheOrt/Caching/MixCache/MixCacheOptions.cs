@@ -30,6 +30,14 @@ public sealed record MixCacheOptions
     public bool CostAware { get; init; }
 
     /// <summary>
+    /// With <see cref="CostAware"/>: S from the step times this generation measured on the current provider instead of
+    /// block counts — S(mode) = 1 − (mean compute time of the mode's steps) / (mean compute time of a full step), the
+    /// count-based share until the mode has run once (<c>mixcache:costs=measured</c>). Off by default: decisions then
+    /// depend on timings, so two runs may differ.
+    /// </summary>
+    public bool MeasuredCosts { get; init; }
+
+    /// <summary>
     /// Per-step D_full (ours): D_full is divided by the number of steps between the two full outputs before it is
     /// compared with δ1 and δ2, which the profiler derives from per-step distances (D_step). As written, D_full spans
     /// N steps, so it is N times larger than the thresholds it is compared with.

@@ -41,6 +41,8 @@ public sealed class MixCachePolicy : ICachePolicy
     private readonly List<ModeScore> scores = [];
     private readonly Dictionary<CacheDecision, string> scoreNames = [];
     private readonly Dictionary<int, string> blockNames = [];
+    private readonly Dictionary<int, (double Sum, int Count)> modeTime = []; // measured costs: cfg (−1) and block i
+    private (double Sum, int Count) fullTime;
     private readonly Dictionary<int, double> blockDistance = [];
     private readonly Dictionary<int, int> blockComputedAt = [];
     private int steps;
@@ -119,6 +121,8 @@ public sealed class MixCachePolicy : ICachePolicy
         this.guarded = false;
         this.cachedSpent = 0;
         this.cachedSteps = 0;
+        this.modeTime.Clear();
+        this.fullTime = (0, 0);
     }
 
     public CacheDecision Decide(int step, CacheAvailability cache)
@@ -143,6 +147,20 @@ public sealed class MixCachePolicy : ICachePolicy
         ArgumentNullException.ThrowIfNull(o);
         double cost = MixCacheDecisions.Cost(o.Decision, this.blockCount);
         this.spent += cost;
+        if (this.options.MeasuredCosts && o.Compute > TimeSpan.Zero)
+        {
+            double ms = o.Compute.TotalMilliseconds;
+            if (o.Decision.Mode == StepMode.Full)
+            {
+                this.fullTime = (this.fullTime.Sum + ms, this.fullTime.Count + 1);
+            }
+            else if (o.Decision.Mode is StepMode.CfgReuse or StepMode.BlockReuse)
+            {
+                int key = o.Decision.Mode == StepMode.CfgReuse ? -1 : o.Decision.Block;
+                (double sum, int count) = this.modeTime.GetValueOrDefault(key);
+                this.modeTime[key] = (sum + ms, count + 1);
+            }
+        }
         if (o.Decision.Mode != StepMode.Full)
         {
             this.cachedSpent += cost;
@@ -260,6 +278,22 @@ public sealed class MixCachePolicy : ICachePolicy
         return MixCacheDecisions.BudgetInterval(this.spent, this.steps - step - 1, this.steps, target, cachedCost, this.MaxBudgetInterval);
     }
 
+    /// <summary>
+    /// The share of a full step a mode saves: with <see cref="MixCacheOptions.MeasuredCosts"/>, 1 − its mean step time
+    /// over a full step's, once both have run this generation (<paramref name="block"/> −1 = the cfg cache); else the
+    /// count-based <paramref name="counted"/>.
+    /// </summary>
+    private double MeasuredSaving(int block, double counted)
+    {
+        if (!this.options.MeasuredCosts || this.fullTime.Count == 0 || !this.modeTime.TryGetValue(block, out (double Sum, int Count) mode) || mode.Count == 0)
+        {
+            return counted;
+        }
+
+        double share = (mode.Sum / mode.Count) / (this.fullTime.Sum / this.fullTime.Count);
+        return Math.Clamp(1 - share, 0.01, 1);
+    }
+
     /// <summary>A trace metric's name, made once per key (names repeat every step).</summary>
     private static string MetricName<TKey>(Dictionary<TKey, string> names, TKey key, Func<TKey, string> make)
         where TKey : notnull
@@ -281,7 +315,7 @@ public sealed class MixCachePolicy : ICachePolicy
         List<ModeScore> scores = this.scores;
         scores.Clear();
         scores.Add(new(this.options.ResidualSteps ? CacheDecision.ReuseResidual : CacheDecision.ReuseStep, stepAge * this.stepDistance, this.profile.Impact.Step));
-        scores.Add(new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg, cost ? 0.5 : 1));
+        scores.Add(new(CacheDecision.ReuseCfg, this.cfgDistance, this.profile.Impact.Cfg, cost ? this.MeasuredSaving(-1, 0.5) : 1));
         foreach (int b in this.candidatesDescending)
         {
             double d = this.blockDistance.TryGetValue(b, out double v) ? v : double.NaN;
@@ -290,7 +324,7 @@ public sealed class MixCachePolicy : ICachePolicy
                 d *= step - at;
             }
 
-            double saving = cost ? 1 - ((this.blockCount - 1 - b) / (2.0 * this.blockCount)) : 1;
+            double saving = cost ? this.MeasuredSaving(b, 1 - ((this.blockCount - 1 - b) / (2.0 * this.blockCount))) : 1;
             scores.Add(new ModeScore(CacheDecision.ReuseBlock(b), d, this.profile.BlockImpact(b, Math.Min(step, this.steps - 1), this.steps), saving));
         }
 

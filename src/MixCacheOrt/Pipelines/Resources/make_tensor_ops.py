@@ -149,3 +149,34 @@ save(helper.make_graph([helper.make_node("Slice", ["v", "zero", "one_i", "zero"]
                         helper.make_node("ReduceSum", ["ad"], ["num"], keepdims=0), helper.make_node("Abs", ["c"], ["ac"]),
                         helper.make_node("ReduceSum", ["ac"], ["den"], keepdims=0), helper.make_node("Div", ["num", "den"], ["y"])],
                        "cfg_distance_r5", [v], [y], initializer=rows), "cfg_distance_r5.onnx")
+
+# ---- float16 activations (packages exported with ladder.py --dtype fp16: hidden states between blocks are fp16) ----
+# The rank-3 ops caches run on block outputs and residuals, for float16 tensors, named *_r3_f16.onnx: slice_batch,
+# copy, add, sub, extrapolate (s stays float32, cast inside), rel_l1 (reduced in float32: an fp16 sum overflows), and
+# to_host (casts to float32: the host reads float32).
+F16 = TensorProto.FLOAT16
+
+
+def f16(name, rank=3, dtype=F16):
+    return helper.make_tensor_value_info(name, dtype, dims(rank))
+
+
+axes = helper.make_tensor("axes", TensorProto.INT64, [1], [0])
+save(helper.make_graph([helper.make_node("Slice", ["x", "start", "end", "axes"], ["y"])], "slice_batch_r3_f16",
+                       [f16("x"), helper.make_tensor_value_info("start", TensorProto.INT64, [1]),
+                        helper.make_tensor_value_info("end", TensorProto.INT64, [1])],
+                       [helper.make_tensor_value_info("y", F16, ["out_batch"] + dims(3)[1:])], initializer=[axes]), "slice_batch_r3_f16.onnx")
+save(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "copy_r3_f16", [f16("x")], [f16("y")]), "copy_r3_f16.onnx")
+save(helper.make_graph([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)], "to_host_r3_f16", [f16("x")],
+                       [f16("y", dtype=TensorProto.FLOAT)]), "to_host_r3_f16.onnx")
+for op, name in (("Add", "add_r3_f16"), ("Sub", "sub_r3_f16")):
+    save(helper.make_graph([helper.make_node(op, ["a", "b"], ["y"])], name, [f16("a"), f16("b")], [f16("y")]), f"{name}.onnx")
+save(helper.make_graph([helper.make_node("Cast", ["s"], ["s16"], to=F16), helper.make_node("Sub", ["a", "b"], ["slope"]),
+                        helper.make_node("Mul", ["slope", "s16"], ["step"]), helper.make_node("Add", ["a", "step"], ["y"])],
+                       "extrapolate_r3_f16", [f16("a"), f16("b"), helper.make_tensor_value_info("s", TensorProto.FLOAT, [1])], [f16("y")]),
+     "extrapolate_r3_f16.onnx")
+save(helper.make_graph([helper.make_node("Cast", ["a"], ["a32"], to=TensorProto.FLOAT), helper.make_node("Cast", ["b"], ["b32"], to=TensorProto.FLOAT),
+                        helper.make_node("Sub", ["a32", "b32"], ["d"]), helper.make_node("Abs", ["d"], ["ad"]),
+                        helper.make_node("ReduceSum", ["ad"], ["num"], keepdims=0), helper.make_node("Abs", ["b32"], ["ab"]),
+                        helper.make_node("ReduceSum", ["ab"], ["den"], keepdims=0), helper.make_node("Div", ["num", "den"], ["y"])],
+                       "rel_l1_r3_f16", [f16("a"), f16("b")], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [])]), "rel_l1_r3_f16.onnx")

@@ -25,7 +25,7 @@ public sealed class MixCachePolicyTests
 
     /// <summary>Plays the pipeline's role for <paramref name="steps"/> steps and returns the decisions.</summary>
     private static List<CacheDecision> Drive(ICachePolicy policy, int steps, Func<int, double> stepDistance, double cfgDistance = 0.2,
-        Func<int, double>? blockDistance = null, List<Dictionary<string, double>>? metrics = null, float cachedError = 1f)
+        Func<int, double>? blockDistance = null, List<Dictionary<string, double>>? metrics = null, float cachedError = 1f, Func<CacheDecision, TimeSpan>? compute = null)
     {
         blockDistance ??= _ => 0.5;
         policy.Reset(steps, 12);
@@ -56,7 +56,7 @@ public sealed class MixCachePolicyTests
 
             float[] output = d.Mode == StepMode.StepReuse ? previous! : d.Mode == StepMode.Full ? [level, level] : [level * cachedError, level * cachedError];
             var m = new Dictionary<string, double>();
-            policy.Observe(new StepObservation(k, d, output, previous, cond, uncond, reader, m, lastFullOutput: lastFull));
+            policy.Observe(new StepObservation(k, d, output, previous, cond, uncond, reader, m, lastFullOutput: lastFull, compute: compute?.Invoke(d) ?? TimeSpan.Zero));
             metrics?.Add(m);
             previous = output;
             lastFull = d.Mode == StepMode.Full ? output : lastFull;
@@ -217,6 +217,26 @@ public sealed class MixCachePolicyTests
 
         // block 6 of 12 skips blocks 0..6 for the conditional branch: saves 1 - 5/24 of the block evaluations
         Assert.That(cost[k]["P_block_6"], Is.EqualTo(plain[k]["P_block_6"] / (1 - (5.0 / 24))).Within(1e-9));
+    }
+
+    [Test]
+    public void MeasuredCostsTakeTheSavedShareFromTheStepTimesOnceAModeHasRun()
+    {
+        // Full steps take 10 ms, block steps 2 ms: a block step saves 1 − 2/10 = 0.8 of a full step, where the block
+        // count says 1 − (11 − b)/24 for block b of 12. Until the first block step both give the same scores.
+        static TimeSpan Compute(CacheDecision d) => TimeSpan.FromMilliseconds(d.Mode == StepMode.Full ? 10 : d.Mode == StepMode.BlockReuse ? 2 : 0);
+        var counted = new List<Dictionary<string, double>>();
+        var measured = new List<Dictionary<string, double>>();
+        List<CacheDecision> d = Drive(new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { CostAware = true }, [3, 6]), 30, _ => 0.05,
+            blockDistance: _ => 0.01, metrics: counted, compute: Compute);
+        Drive(new MixCachePolicy("t", Profile(), MixCacheOptions.PaperEfficiency with { CostAware = true, MeasuredCosts = true }, [3, 6]), 30, _ => 0.05,
+            blockDistance: _ => 0.01, metrics: measured, compute: Compute);
+        int k = d.FindIndex(x => x.Mode == StepMode.BlockReuse);
+        Assert.That(k, Is.GreaterThan(0), "a block step ran");
+        int b = d[k].Block;
+        Assert.That(measured[k - 1][$"P_block_{b}"], Is.EqualTo(counted[k - 1][$"P_block_{b}"]).Within(1e-12), "no block step measured yet");
+        double countedShare = 1 - ((11 - b) / 24.0);
+        Assert.That(measured[k][$"P_block_{b}"] / counted[k][$"P_block_{b}"], Is.EqualTo(countedShare / 0.8).Within(1e-9));
     }
 
     [Test]
