@@ -26,7 +26,7 @@ echo "|:--|:--|:--|--:|--:|--:|--:|--:|"
 for run in "ladder-M-small none" "ladder-M-small replay:$tmp/schedule/run.json" "ladder-L-small none" "ladder-L-small replay:$tmp/schedule/run.json" "ladder-L-small step:n=3,warmup=10"; do
   pkg=${run%% *}; cache=${run#* }
   {
-    ./mixcache generate -m "models/$pkg" --prompts "$tmp/prompts.txt" --allow-unknown-words --seed 1 --steps 50 --cache "$cache" --threads 2 --json > "$tmp/run.json"
+    ./mixcache generate -m "models/$pkg" --prompts "$tmp/prompts.txt" --allow-unknown-words --seed 1 --steps 50 --cache "$cache" --threads 2 --out "$tmp/out-$pkg-${cache//[^a-z0-9]/_}" --json > "$tmp/run.json"
     $py - "$tmp/run.json" "$pkg" "$cache" "$tmp/full-$pkg.json" <<'PY'
 import json, os, sys
 r = json.load(open(sys.argv[1])); r = r[-1] if isinstance(r, list) else r  # the second (warm) generation

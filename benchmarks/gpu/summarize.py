@@ -122,6 +122,14 @@ def markdown(s):
         for method, modes in s["mode_times"].items():
             for mode, t in modes.items():
                 lines.append(f"| {method} | {mode} | {t['steps']} | {t['mean_ms']:.2f} |")
+    if s.get("ladder"):
+        lines += ["", "## Size ladder (generated weights; warm runs)", "",
+                  "| package | cache | steps per mode: mean step time | denoise ms | realised/ideal | peak GPU MiB |", "|:--|:--|:--|--:|--:|--:|"]
+        for r in s["ladder"]:
+            modes = " · ".join(f"{k} {v['steps']}: {v['mean_ms']:.1f} ms" for k, v in r["per_mode"].items())
+            ratio = "1.00 (reference)" if r["cache"] == "none" else ("" if r["realised_over_ideal"] is None else f"{r['realised_over_ideal']:.3f}")
+            mem = "" if r["peak_gpu_memory_mib"] is None else str(r["peak_gpu_memory_mib"])
+            lines.append(f"| {r['package']} | {r['cache']} | {modes} | {r['denoise_ms']:.0f} | {ratio} | {mem} |")
     if s.get("acceptance"):
         lines += ["", "## Issue #20 on this machine", ""] + [f"- {'holds' if a['holds'] else 'FAILS'}: {a['check']}" for a in s["acceptance"]]
     if s["threads"]:
@@ -129,6 +137,40 @@ def markdown(s):
         for t, v in s["threads"].items():
             lines.append(f"| {t} | {v['median_ms']:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def ladder_table(work):
+    """Step 6: per rung and cache, the warm generation's denoise time, steps per mode, realised/ideal speedup against
+    the rung's full compute, and peak GPU memory (nvidia-smi, when sampled)."""
+    rows = []
+    for path in sorted(glob.glob(os.path.join(work, "ladder-*.json"))):
+        stem = os.path.basename(path)[:-5]
+        package, _, tag = stem.rpartition("-none") if stem.endswith("-none") else stem.partition("-replay-")
+        tag = "none" if stem.endswith("-none") else "replay of " + tag
+        try:
+            run = json.load(open(path))
+        except (OSError, ValueError):
+            continue
+        run = run[-1] if isinstance(run, list) else run  # the second (warm) generation
+        steps = run["per_step"]
+        mem_path = path[:-5] + ".mem"
+        mem = None
+        if os.path.exists(mem_path):
+            values = [int(v) for v in open(mem_path).read().split() if v.strip().isdigit()]
+            mem = max(values) if values else None
+        rows.append({
+            "package": package, "cache": tag, "steps": len(steps),
+            "denoise_ms": sum(x["ms"] for x in steps),
+            "block_evaluations": sum(x["block_evaluations"] for x in steps),
+            "per_mode": {k: {"steps": v["steps"], "mean_ms": v["mean_ms"]} for k, v in run["cache_summary"]["per_mode"].items()},
+            "peak_gpu_memory_mib": mem,
+        })
+    full = {r["package"]: r for r in rows if r["cache"] == "none"}
+    for r in rows:
+        f = full.get(r["package"])
+        r["realised_over_ideal"] = None if f is None or r is f or not r["denoise_ms"] or not r["block_evaluations"] else \
+            (f["denoise_ms"] / r["denoise_ms"]) / (f["block_evaluations"] / r["block_evaluations"])
+    return rows
 
 
 def acceptance(s):
@@ -170,6 +212,7 @@ def main():
         "mode_times": mode_times(work),
         "threads": threads_sweep(work),
         "peak_gpu_memory_mib": peak_memory(work),
+        "ladder": ladder_table(work),
     }
     summary["acceptance"] = [{"check": c, "holds": ok} for c, ok in acceptance(summary)]
     with open(os.path.join(args.out, "summary.json"), "w") as f:
