@@ -113,6 +113,18 @@ internal static class GenerateCommand
         float[]? initialNoise = o.NoiseFile is null ? null : LoadNoise(o.NoiseFile, package.Manifest.Geometry);
         var policyContext = CachePolicyContext.For(package);
         ICachePolicy policy = CachePolicyFactory.Create(o.Cache, policyContext);
+        try
+        {
+            // What only the run's step and block counts can refuse (a replayed schedule of another length) is refused
+            // here, as a usage error, before anything is generated.
+            policy.Reset(package.Manifest.Scheduler.StepsOr(o.Steps), package.Manifest.Blocks.Count);
+        }
+        catch (CacheSpecException e)
+        {
+            stderr.WriteLine($"mixcache generate: --cache: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
         if (policy is MixCachePolicy mixCache && mixCache.StepCountWarning(package.Manifest.Scheduler.StepsOr(o.Steps)) is string warning)
         {
             stderr.WriteLine($"mixcache generate: warning: {warning}");

@@ -76,6 +76,21 @@ public sealed class GenerateCommandTests
         Assert.That(File.Exists(Path.Combine(outDir, "batch.json")));
     }
 
+    [Test]
+    public void AReplayOfAnotherStepCountIsAUsageErrorAndWritesNothing()
+    {
+        using var temp = new TempDirectory();
+        string run = Path.Combine(temp.Path, "run.json");
+        File.WriteAllText(run, """{"per_step": [{"mode": "full"}, {"mode": "step"}, {"mode": "full"}]}""");
+        string outDir = Path.Combine(temp.Path, "out");
+        (int code, _, string error) = RunCli("generate", "--prompt", "a red circle", "--model", ShippedModel.Directory, "--steps", "4",
+            "--cache", $"replay:{run}", "--out", outDir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(error, Does.Contain("--cache: replay").And.Contain("recorded 3 steps; run it with --steps 3"));
+        Assert.That(Directory.Exists(outDir), Is.False);
+    }
+
     private static IEnumerable<TestCaseData> BadInputs()
     {
         yield return new TestCaseData(new[] { "--prompt", "" }, "--prompt is empty").SetName("EmptyPrompt");
