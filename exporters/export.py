@@ -12,7 +12,6 @@ For the official Wan2.1 layout (diffusion_pytorch_model*.safetensors + config.js
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -31,6 +30,7 @@ from tinywan import data, noise  # noqa: E402
 from tinywan.flow import sample, sample_unipc, sampling_sigmas, unipc_schedule  # noqa: E402
 from tinywan.model import FrameAutoencoder, TextEncoder, WanConfig, WanModel  # noqa: E402
 from tinywan import ortrun  # noqa: E402
+from regen_weights import file_sha256 as sha256  # noqa: E402  (one file hash for every exporter)
 
 OPSET = 17
 FORMAT = "mixcacheort-dit-package"
@@ -166,14 +166,6 @@ def tensor_specs(values) -> list[dict]:
         shape = [d.dim_param if d.dim_param else d.dim_value for d in t.shape.dim]
         out.append({"name": v.name, "dtype": _DTYPES[t.elem_type], "shape": shape})
     return out
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export_graph(module, inputs, in_names, out_names, path, external: bool = False) -> None:

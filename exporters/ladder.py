@@ -555,8 +555,7 @@ def tensor_specs(values) -> list[dict]:
     return out
 
 
-def sha256(path: str) -> str:
-    return regen_weights.file_sha256(path)
+sha256 = regen_weights.file_sha256
 
 
 class Exporter:

@@ -67,7 +67,6 @@ every package name. Any boundary that cannot be found stops with a one-line erro
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -76,6 +75,9 @@ from collections import Counter, defaultdict
 
 import onnx
 from onnx import TensorProto, helper, shape_inference
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from regen_weights import file_sha256 as sha256  # noqa: E402  (one file hash for every exporter)
 from onnx.external_data_helper import uses_external_data
 
 DEFAULT_PATTERN = r"^/blocks\.(\d+)/"
@@ -746,14 +748,6 @@ def _write_weights(graph, src_dir: str, data_path: str, data_name: str) -> None:
     finally:
         for f in handles.values():
             f.close()
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def save(model: onnx.ModelProto, out_dir: str, name: str, src_dir: str, external: bool) -> dict:
