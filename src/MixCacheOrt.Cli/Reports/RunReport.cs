@@ -32,6 +32,7 @@ internal static class RunReport
                 ["overhead_ms"] = Ms(s.Overhead),
                 ["host_to_device_bytes"] = s.HostToDeviceBytes,
                 ["device_to_host_bytes"] = s.DeviceToHostBytes,
+                ["tensor_bytes"] = s.TensorBytes,
                 ["allocated_bytes"] = s.AllocatedBytes,
             };
             if (s.Metrics.Count > 0)
@@ -63,6 +64,7 @@ internal static class RunReport
                 ["mean_ms"] = Math.Round(g.Average(s => s.Elapsed.TotalMilliseconds), 3),
                 ["mean_host_to_device_bytes"] = Math.Round(g.Average(s => (double)s.HostToDeviceBytes), 1),
                 ["mean_device_to_host_bytes"] = Math.Round(g.Average(s => (double)s.DeviceToHostBytes), 1),
+                ["mean_tensor_bytes"] = Math.Round(g.Average(s => (double)s.TensorBytes), 1),
                 ["mean_allocated_bytes"] = Math.Round(g.Average(s => (double)s.AllocatedBytes), 1),
             };
         }

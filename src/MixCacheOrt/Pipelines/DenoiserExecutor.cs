@@ -437,7 +437,7 @@ public sealed class DenoiserExecutor : IDisposable
             latent.Span.CopyTo(this.latentBatch.AsSpan(b * size, size));
         }
 
-        this.Transfers.AddHostToDevice(sizeof(float) * (long)this.latentBatch.Length);
+        this.Transfers.AddTensorToDevice(sizeof(float) * (long)this.latentBatch.Length);
         return OrtValues.Tensor(this.latentBatch.AsMemory(), [batch, .. this.Package.Manifest.Geometry.LatentShape]);
     }
 
@@ -490,8 +490,8 @@ public sealed class DenoiserExecutor : IDisposable
         float[] embedding = value.GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16
             ? [.. value.GetTensorDataAsSpan<Float16>().ToArray().Select(h => (float)h)] // fp16 packages
             : value.ToArray<float>();
-        this.Transfers.AddHostToDevice(sizeof(float) * ((long)zeros.Length + 1));
-        this.Transfers.AddDeviceToHost(sizeof(float) * (long)embedding.Length);
+        this.Transfers.AddTensorToDevice(sizeof(float) * ((long)zeros.Length + 1));
+        this.Transfers.AddTensorToHost(sizeof(float) * (long)embedding.Length);
         this.timeEmbeddings[(timestep, output)] = embedding;
         return embedding;
     }

@@ -305,7 +305,7 @@ public sealed class DeviceTensorOps : IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         using OrtValue source = OrtValues.Tensor(host, shape);
-        this.Transfers.AddHostToDevice(sizeof(float) * (long)host.Length);
+        this.Transfers.AddTensorToDevice(sizeof(float) * (long)host.Length);
         OrtValue? result = null;
         this.Copy(source, ref result);
         return result!;
@@ -315,7 +315,7 @@ public sealed class DeviceTensorOps : IDisposable
     public void CopyToHost(OrtValue value, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(value);
-        this.Transfers.AddDeviceToHost(value.GetTensorSizeInBytes());
+        this.Transfers.AddTensorToHost(value.GetTensorSizeInBytes());
         (int rank, bool half) = this.KindOf(value);
         if (!half && OrtDevices.IsHostAccessible(value))
         {

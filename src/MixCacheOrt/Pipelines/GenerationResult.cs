@@ -86,6 +86,9 @@ public sealed record StepTrace
     /// <summary>Bytes read from ORT values into host memory during the step (<see cref="TransferCounter"/>).</summary>
     public long DeviceToHostBytes { get; init; }
 
+    /// <summary>Of <see cref="HostToDeviceBytes"/> + <see cref="DeviceToHostBytes"/>, the bytes of tensors (0: only scalars crossed).</summary>
+    public long TensorBytes { get; init; }
+
     /// <summary>
     /// Managed bytes the generating thread allocated during the step's work (decision, mode, observation, sampler
     /// update), not counting this record: 0 once a step's buffers and bindings exist, unless the policy allocates.

@@ -118,6 +118,7 @@ public sealed class TextToVideoPipeline : IDisposable
                 long stepStart = Stopwatch.GetTimestamp();
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 (long uploaded, long downloaded) = this.executor.Transfers.Snapshot();
+                long tensorBytes = this.executor.Transfers.TensorBytes;
                 cache.BeginStep(k);
                 (CacheDecision decision, IStepModeRunner runner) = StepModeRunners.Resolve(policy.Decide(k, cache.Availability), cache, needs);
                 long decided = Stopwatch.GetTimestamp();
@@ -193,6 +194,7 @@ public sealed class TextToVideoPipeline : IDisposable
                     HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
                     DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
                     AllocatedBytes = allocated,
+                    TensorBytes = this.executor.Transfers.TensorBytes - tensorBytes,
                 };
                 if (record)
                 {

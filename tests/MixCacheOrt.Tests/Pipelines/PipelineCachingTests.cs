@@ -40,6 +40,7 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
 
         Assert.That(r.Trace[0].DeviceToHostBytes, Is.EqualTo((4L * latent) + (4L * 2 * latent) + (2 * block) + 4), "output, branches, blocks 3 and 6, check");
         Assert.That(r.Trace[0].HostToDeviceBytes, Is.EqualTo((2 * 4) + 4 + 8 + (2 * 16)));
+        Assert.That(r.Trace[0].TensorBytes, Is.EqualTo((4L * latent) + (4L * 2 * latent) + (2 * block)), "the host views are tensors; the rest scalars");
     }
 
     [Test]
@@ -58,6 +59,7 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
         {
             Assert.That(s.DeviceToHostBytes, Is.InRange(4, 4 * (4 + candidates)), $"step {s.Step} ({s.Decision})");
             Assert.That(s.HostToDeviceBytes, Is.InRange(8, (2 * 4) + 4 + 8 + (16 * candidates)), $"step {s.Step} ({s.Decision})");
+            Assert.That(s.TensorBytes, Is.Zero, $"step {s.Step} ({s.Decision})");
         }
     }
 
@@ -98,6 +100,7 @@ public sealed class PipelineCachingTests : ShippedPipelineFixture
 
         Assert.That(r.Trace.Skip(3).Select(s => s.Decision.ToString()).Distinct(), Is.EqualTo(new[] { decision.ToString() }), "the mode ran");
         Assert.That(r.Trace.TakeLast(10).Select(s => s.AllocatedBytes), Is.All.Zero);
+        Assert.That(r.Trace.Select(s => s.TensorBytes), Is.All.Zero, "no tensor crosses between host and device in any step");
         Assert.That(r.Trace.Sum(s => s.AllocatedBytes), Is.InRange(1, total), "the per-step counts are part of what the thread allocated");
     }
 
