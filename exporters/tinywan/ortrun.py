@@ -113,7 +113,7 @@ class Session:
         keep, values = [], []
         try:
             for arr in inputs.values():
-                a = np.ascontiguousarray(arr)
+                a = np.require(arr, requirements="C")  # keeps a 0-d tensor 0-d (ascontiguousarray makes it [1])
                 keep.append(a)
                 shape = (C.c_int64 * a.ndim)(*a.shape)
                 v = P()
