@@ -291,78 +291,55 @@ public sealed class DenoiserExecutor : IDisposable
     private OrtValue RunBlock(BatchBuffers buffers, int i, OrtValue hidden)
     {
         ref OrtValue? target = ref ReferenceEquals(hidden, buffers.HiddenA) ? ref buffers.HiddenB : ref buffers.HiddenA;
-        InferenceSession session = this.blockSessions[i];
-        if (target is null)
+        return this.RunHiddenStage(i, this.blockSessions[i], hidden, this.blockShared[i], buffers, this.hiddenOut, ref target);
+    }
+
+    /// <summary>Runs <c>post</c> on <paramref name="hidden"/> into the batch's velocity buffer.</summary>
+    private void RunPost(BatchBuffers buffers, OrtValue hidden) =>
+        this.RunHiddenStage(this.BlockCount, this.postSession, hidden, this.postShared, buffers, "velocity", ref buffers.Velocity);
+
+    /// <summary>
+    /// Runs a stage that reads the hidden state and what <c>pre</c> shares (a block, or <c>post</c>) into
+    /// <paramref name="target"/>: allocated by the stage's one-off binding at the first pass of the batch size, then
+    /// bound as the output of a binding prepared for these values.
+    /// </summary>
+    private OrtValue RunHiddenStage(int stage, InferenceSession session, OrtValue hidden, (string Name, int PreOutput)[] shared, BatchBuffers buffers,
+        string output, ref OrtValue? target)
+    {
+        bool first = target is null, prepared = false;
+        OrtIoBinding binding = first ? this.oneOff[session] : this.StageBinding(new StageKey(stage, buffers.Batch, hidden, target), session, out prepared);
+        if (!prepared)
         {
-            OrtIoBinding block = this.blocks[i];
-            block.BindInput(this.hiddenIn, hidden);
-            foreach ((string name, int index) in this.blockShared[i])
+            binding.BindInput(this.hiddenIn, hidden);
+            foreach ((string name, int index) in shared)
             {
-                block.BindInput(name, buffers.PreOutput(index)); // e0, context, and whatever else every block reads (RoPE tables, masks)
+                binding.BindInput(name, buffers.PreOutput(index)); // e0, context, and whatever else every block reads (RoPE tables, masks)
             }
 
-            block.BindOutputToDevice(this.hiddenOut, this.activations);
-            using (OrtOutputs outputs = OrtOutputs.Run(session, block, this.runOptions))
+            if (first)
+            {
+                binding.BindOutputToDevice(output, this.activations);
+            }
+            else
+            {
+                binding.BindOutput(output, target!);
+            }
+        }
+
+        if (first)
+        {
+            using (OrtOutputs outputs = OrtOutputs.Run(session, binding, this.runOptions))
             {
                 target = outputs.Take(0);
             }
 
-            block.ClearBoundInputs();
+            binding.ClearBoundInputs();
             return target;
-        }
-
-        OrtIoBinding binding = this.StageBinding(new StageKey(i, buffers.Batch, hidden, target), session, out bool prepared);
-        if (!prepared)
-        {
-            binding.BindInput(this.hiddenIn, hidden);
-            foreach ((string name, int index) in this.blockShared[i])
-            {
-                binding.BindInput(name, buffers.PreOutput(index));
-            }
-
-            binding.BindOutput(this.hiddenOut, target);
         }
 
         session.RunWithBinding(this.runOptions ?? OrtOutputs.DefaultRunOptions, binding);
         this.EndStage(binding, prepared);
-        return target;
-    }
-
-    /// <summary>Runs <c>post</c> on <paramref name="hidden"/> into the batch's velocity buffer.</summary>
-    private void RunPost(BatchBuffers buffers, OrtValue hidden)
-    {
-        if (buffers.Velocity is null)
-        {
-            this.post.BindInput(this.hiddenIn, hidden);
-            foreach ((string name, int index) in this.postShared)
-            {
-                this.post.BindInput(name, buffers.PreOutput(index));
-            }
-
-            this.post.BindOutputToDevice("velocity", this.activations);
-            using (OrtOutputs outputs = OrtOutputs.Run(this.postSession, this.post, this.runOptions))
-            {
-                buffers.Velocity = outputs.Take(0);
-            }
-
-            this.post.ClearBoundInputs();
-            return;
-        }
-
-        OrtIoBinding binding = this.StageBinding(new StageKey(this.BlockCount, buffers.Batch, hidden, null), this.postSession, out bool prepared);
-        if (!prepared)
-        {
-            binding.BindInput(this.hiddenIn, hidden);
-            foreach ((string name, int index) in this.postShared)
-            {
-                binding.BindInput(name, buffers.PreOutput(index));
-            }
-
-            binding.BindOutput("velocity", buffers.Velocity);
-        }
-
-        this.postSession.RunWithBinding(this.runOptions ?? OrtOutputs.DefaultRunOptions, binding);
-        this.EndStage(binding, prepared);
+        return target!;
     }
 
     /// <summary>

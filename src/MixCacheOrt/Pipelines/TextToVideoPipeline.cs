@@ -175,38 +175,39 @@ public sealed class TextToVideoPipeline : IDisposable
                 }
 
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-                if (!record && onStep is null)
+                if (record || onStep is not null)
                 {
-                    metrics.Clear();
-                    continue;
+                    var stepRecord = new StepTrace
+                    {
+                        Step = k,
+                        Timestep = timestep,
+                        Decision = decision,
+                        BlockEvaluations = blockEvaluations,
+                        Elapsed = Stopwatch.GetElapsedTime(stepStart),
+                        Compute = compute,
+                        Overhead = stepOverhead,
+                        Metrics = record ? metrics : new Dictionary<string, double>(metrics), // the progress callback may keep it
+                        HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
+                        DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
+                        AllocatedBytes = allocated,
+                        TensorBytes = this.executor.Transfers.TensorBytes - tensorBytes,
+                    };
+                    if (record)
+                    {
+                        trace.Add(stepRecord);
+                    }
+
+                    onStep?.Invoke(stepRecord);
                 }
 
-                var stepRecord = new StepTrace
-                {
-                    Step = k,
-                    Timestep = timestep,
-                    Decision = decision,
-                    BlockEvaluations = blockEvaluations,
-                    Elapsed = Stopwatch.GetElapsedTime(stepStart),
-                    Compute = compute,
-                    Overhead = stepOverhead,
-                    Metrics = metrics,
-                    HostToDeviceBytes = this.executor.Transfers.HostToDevice - uploaded,
-                    DeviceToHostBytes = this.executor.Transfers.DeviceToHost - downloaded,
-                    AllocatedBytes = allocated,
-                    TensorBytes = this.executor.Transfers.TensorBytes - tensorBytes,
-                };
                 if (record)
                 {
-                    trace.Add(stepRecord);
-                    metrics = new Dictionary<string, double>(metrics.Count); // the record keeps this step's; sized so the next fills without growing
+                    metrics = new Dictionary<string, double>(metrics.Count); // the trace keeps this step's; sized so the next fills without growing
                 }
                 else
                 {
-                    metrics.Clear();
+                    metrics.Clear(); // reused: nothing keeps it
                 }
-
-                onStep?.Invoke(stepRecord);
             }
 
             latent = ops.ToHost(latentValue);
